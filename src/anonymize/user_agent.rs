@@ -1,0 +1,717 @@
+//! User agents: reduced to browser family and major version, OS family and a bot flag.
+//!
+//! The raw string is never written. In JSON the reduction is written as separate fields;
+//! in CLF, which has one user-agent column that analyzers such as GoAccess and AWStats
+//! parse, it is written as a short synthetic user agent that carries exactly the reduced
+//! facts and that those analyzers classify as the same browser and OS family.
+//!
+//! Classification looks for a few dozen tokens in the first [`MAX_SCANNED`] bytes. Results
+//! are cached by a keyed hash of the whole string, so a repeated user agent costs a hash
+//! and a lookup.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{LazyLock, Mutex};
+
+use memchr::memmem;
+
+/// Bytes of a user agent examined; tokens after them are not looked for.
+pub const MAX_SCANNED: usize = 512;
+
+/// What is kept of a user agent.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct UserAgentClass {
+    browser: &'static str,
+    major: Option<u16>,
+    os: &'static str,
+    bot: bool,
+}
+
+impl UserAgentClass {
+    /// Browser family (`Chrome`, `Firefox`, `Safari`, …), crawler or tool name
+    /// (`Googlebot`, `curl`), or `Other`.
+    pub fn browser(&self) -> &'static str {
+        self.browser
+    }
+
+    /// Major version of the browser or tool.
+    pub fn major(&self) -> Option<u16> {
+        self.major
+    }
+
+    /// Operating system family (`Windows`, `macOS`, `iOS`, `Android`, `Linux`, …) or `Other`.
+    pub fn os(&self) -> &'static str {
+        self.os
+    }
+
+    /// Whether the client is a crawler, monitor or scripted tool.
+    pub fn is_bot(&self) -> bool {
+        self.bot
+    }
+
+    /// Appends the synthetic user agent written to CLF's user-agent column.
+    ///
+    /// Each template carries only the reduced facts, in the tokens GoAccess and AWStats
+    /// look for, so both report the same browser and OS family as for the raw string.
+    pub(crate) fn write_synthetic(&self, out: &mut Vec<u8>) {
+        use std::io::Write as _;
+        let v = Version(self.major);
+        let os = os_token(self.os);
+        // Writing to a Vec cannot fail.
+        let _ = match (self.browser, self.bot, self.os == "iOS") {
+            ("Bot", true, _) => write!(out, "Bot/{v} (+http://bot.invalid/)"),
+            (name, true, _) => write!(out, "{name}/{v}"),
+            ("Chrome", _, true) => write!(out, "Mozilla/5.0 ({os}) CriOS/{v} Safari/604.1"),
+            ("Chrome", ..) => write!(out, "Mozilla/5.0 ({os}) Chrome/{v}"),
+            ("Chromium", ..) => write!(out, "Mozilla/5.0 ({os}) Chromium/{v} Chrome/{v}"),
+            ("Edge", _, true) => write!(out, "Mozilla/5.0 ({os}) EdgiOS/{v} Safari/604.1"),
+            ("Edge", ..) => write!(out, "Mozilla/5.0 ({os}) Chrome/{v} Edg/{v}"),
+            ("Opera", ..) => write!(out, "Mozilla/5.0 ({os}) OPR/{v}"),
+            ("Samsung Internet", ..) => {
+                write!(
+                    out,
+                    "Mozilla/5.0 ({os}) SamsungBrowser/{v} Chrome/0.0 Mobile"
+                )
+            }
+            ("Yandex Browser", ..) => write!(out, "Mozilla/5.0 ({os}) YaBrowser/{v} Chrome/0.0"),
+            ("Vivaldi", ..) => write!(out, "Mozilla/5.0 ({os}) Chrome/0.0 Vivaldi/{v}"),
+            ("Firefox", _, true) => write!(out, "Mozilla/5.0 ({os}) FxiOS/{v} Safari/605.1.15"),
+            ("Firefox", ..) => write!(out, "Mozilla/5.0 ({os}) Firefox/{v}"),
+            ("Safari", _, true) => {
+                write!(
+                    out,
+                    "Mozilla/5.0 ({os}) Version/{v} Mobile/15E148 Safari/604.1"
+                )
+            }
+            ("Safari", ..) => write!(out, "Mozilla/5.0 ({os}) Version/{v} Safari/605.1.15"),
+            ("Internet Explorer", ..) if self.major.is_some_and(|m| m >= 11) => {
+                write!(out, "Mozilla/5.0 ({os}; Trident/7.0; rv:{v}) like Gecko")
+            }
+            ("Internet Explorer", ..) => write!(out, "Mozilla/5.0 (compatible; MSIE {v}; {os})"),
+            _ => write!(out, "Mozilla/5.0 ({os})"),
+        };
+    }
+}
+
+/// A major version written as `124.0`, or nothing when unknown.
+struct Version(Option<u16>);
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(major) => write!(f, "{major}.0"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The platform token analyzers recognise for an OS family. None of them contains a word
+/// that GoAccess or AWStats take for a crawler (`bot`, `link`, `feed`, `Google`, …).
+fn os_token(os: &str) -> &'static str {
+    match os {
+        "Windows" => "Windows NT 10.0; Win64; x64",
+        "macOS" => "Macintosh; Intel Mac OS X 10_15_7",
+        "iOS" => "iPhone; CPU iPhone OS 17_0 like Mac OS X",
+        "Android" => "Linux; Android 10; K",
+        "ChromeOS" => "X11; CrOS x86_64",
+        "Linux" => "X11; Linux x86_64",
+        "FreeBSD" => "X11; FreeBSD amd64",
+        "OpenBSD" => "X11; OpenBSD amd64",
+        _ => "compatible",
+    }
+}
+
+/// A token and the family it reveals; checked in order, first match wins.
+struct Rule {
+    token: &'static str,
+    family: &'static str,
+}
+
+/// Crawlers, monitors and tools, by a token in their user agent (case-sensitive).
+const BOTS: &[Rule] = &[
+    Rule {
+        token: "Googlebot",
+        family: "Googlebot",
+    },
+    Rule {
+        token: "bingbot",
+        family: "bingbot",
+    },
+    Rule {
+        token: "YandexBot",
+        family: "YandexBot",
+    },
+    Rule {
+        token: "Baiduspider",
+        family: "Baiduspider",
+    },
+    Rule {
+        token: "DuckDuckBot",
+        family: "DuckDuckBot",
+    },
+    Rule {
+        token: "Applebot",
+        family: "Applebot",
+    },
+    Rule {
+        token: "facebookexternalhit",
+        family: "facebookexternalhit",
+    },
+    Rule {
+        token: "Twitterbot",
+        family: "Twitterbot",
+    },
+    Rule {
+        token: "LinkedInBot",
+        family: "LinkedInBot",
+    },
+    Rule {
+        token: "Slackbot",
+        family: "Slackbot",
+    },
+    Rule {
+        token: "AhrefsBot",
+        family: "AhrefsBot",
+    },
+    Rule {
+        token: "SemrushBot",
+        family: "SemrushBot",
+    },
+    Rule {
+        token: "MJ12bot",
+        family: "MJ12bot",
+    },
+    Rule {
+        token: "PetalBot",
+        family: "PetalBot",
+    },
+    Rule {
+        token: "GPTBot",
+        family: "GPTBot",
+    },
+    Rule {
+        token: "ClaudeBot",
+        family: "ClaudeBot",
+    },
+    Rule {
+        token: "HeadlessChrome",
+        family: "HeadlessChrome",
+    },
+    Rule {
+        token: "curl/",
+        family: "curl",
+    },
+    Rule {
+        token: "Wget/",
+        family: "Wget",
+    },
+    Rule {
+        token: "python-requests/",
+        family: "python-requests",
+    },
+    Rule {
+        token: "Python-urllib/",
+        family: "Python-urllib",
+    },
+    Rule {
+        token: "aiohttp/",
+        family: "aiohttp",
+    },
+    Rule {
+        token: "Go-http-client/",
+        family: "Go-http-client",
+    },
+    Rule {
+        token: "okhttp/",
+        family: "okhttp",
+    },
+    Rule {
+        token: "Java/",
+        family: "Java",
+    },
+    Rule {
+        token: "libwww-perl/",
+        family: "libwww-perl",
+    },
+];
+
+/// Generic markers of automated clients (matched ignoring ASCII case).
+const BOT_MARKERS: &[&str] = &["bot", "crawl", "spider", "slurp", "monitor", "scan"];
+
+/// Searchers for every rule, built once.
+struct Finders {
+    bots: Vec<memmem::Finder<'static>>,
+    markers: Vec<memmem::Finder<'static>>,
+    browsers: Vec<memmem::Finder<'static>>,
+    systems: Vec<memmem::Finder<'static>>,
+    safari: memmem::Finder<'static>,
+}
+
+static FINDERS: LazyLock<Finders> = LazyLock::new(|| {
+    let build = |rules: &'static [Rule]| -> Vec<memmem::Finder<'static>> {
+        rules
+            .iter()
+            .map(|r| memmem::Finder::new(r.token.as_bytes()))
+            .collect()
+    };
+    Finders {
+        bots: build(BOTS),
+        markers: BOT_MARKERS
+            .iter()
+            .map(|m| memmem::Finder::new(m.as_bytes()))
+            .collect(),
+        browsers: build(BROWSERS),
+        systems: build(SYSTEMS),
+        safari: memmem::Finder::new(b"Safari/"),
+    }
+});
+
+/// Browsers; more specific tokens come first (Edge and Opera also say `Chrome/`).
+const BROWSERS: &[Rule] = &[
+    Rule {
+        token: "Edg/",
+        family: "Edge",
+    },
+    Rule {
+        token: "EdgA/",
+        family: "Edge",
+    },
+    Rule {
+        token: "EdgiOS/",
+        family: "Edge",
+    },
+    Rule {
+        token: "Edge/",
+        family: "Edge",
+    },
+    Rule {
+        token: "OPR/",
+        family: "Opera",
+    },
+    Rule {
+        token: "Opera/",
+        family: "Opera",
+    },
+    Rule {
+        token: "SamsungBrowser/",
+        family: "Samsung Internet",
+    },
+    Rule {
+        token: "YaBrowser/",
+        family: "Yandex Browser",
+    },
+    Rule {
+        token: "Vivaldi/",
+        family: "Vivaldi",
+    },
+    Rule {
+        token: "FxiOS/",
+        family: "Firefox",
+    },
+    Rule {
+        token: "CriOS/",
+        family: "Chrome",
+    },
+    Rule {
+        token: "Firefox/",
+        family: "Firefox",
+    },
+    Rule {
+        token: "Chromium/",
+        family: "Chromium",
+    },
+    Rule {
+        token: "Chrome/",
+        family: "Chrome",
+    },
+    Rule {
+        token: "MSIE ",
+        family: "Internet Explorer",
+    },
+    Rule {
+        token: "Trident/",
+        family: "Internet Explorer",
+    },
+    Rule {
+        token: "Version/",
+        family: "Safari",
+    },
+];
+
+/// Operating systems; Android before Linux, iOS devices before macOS.
+const SYSTEMS: &[Rule] = &[
+    Rule {
+        token: "Windows",
+        family: "Windows",
+    },
+    Rule {
+        token: "Android",
+        family: "Android",
+    },
+    Rule {
+        token: "iPhone",
+        family: "iOS",
+    },
+    Rule {
+        token: "iPad",
+        family: "iOS",
+    },
+    Rule {
+        token: "iPod",
+        family: "iOS",
+    },
+    Rule {
+        token: "CrOS",
+        family: "ChromeOS",
+    },
+    Rule {
+        token: "Mac OS X",
+        family: "macOS",
+    },
+    Rule {
+        token: "Macintosh",
+        family: "macOS",
+    },
+    Rule {
+        token: "FreeBSD",
+        family: "FreeBSD",
+    },
+    Rule {
+        token: "OpenBSD",
+        family: "OpenBSD",
+    },
+    Rule {
+        token: "Linux",
+        family: "Linux",
+    },
+];
+
+/// Classifies a raw user agent (uncached).
+pub fn classify_user_agent(raw: &[u8]) -> UserAgentClass {
+    let ua = &raw[..raw.len().min(MAX_SCANNED)];
+    let finders = &*FINDERS;
+    let os = first_match(ua, SYSTEMS, &finders.systems).map_or("Other", |(rule, _)| rule.family);
+    if let Some((rule, at)) = first_match(ua, BOTS, &finders.bots) {
+        return UserAgentClass {
+            browser: rule.family,
+            major: version_after(ua, at + rule.token.len()),
+            os,
+            bot: true,
+        };
+    }
+    let mut lower = [0u8; MAX_SCANNED];
+    let lower = &mut lower[..ua.len()];
+    lower.copy_from_slice(ua);
+    lower.make_ascii_lowercase();
+    let bot = finders.markers.iter().any(|m| m.find(lower).is_some());
+    let (browser, major) = match first_match(ua, BROWSERS, &finders.browsers) {
+        Some((rule, at)) if rule.token == "Version/" => {
+            if finders.safari.find(ua).is_some() {
+                (rule.family, version_after(ua, at + rule.token.len()))
+            } else {
+                ("Other", None)
+            }
+        }
+        Some((rule, at)) if rule.token == "Trident/" => {
+            // Trident 7 is IE 11, Trident 6 IE 10, and so on.
+            (
+                rule.family,
+                version_after(ua, at + rule.token.len()).map(|v| v + 4),
+            )
+        }
+        Some((rule, at)) => (rule.family, version_after(ua, at + rule.token.len())),
+        None => ("Other", None),
+    };
+    if bot {
+        return UserAgentClass {
+            browser: if browser == "Other" { "Bot" } else { browser },
+            major,
+            os,
+            bot,
+        };
+    }
+    UserAgentClass {
+        browser,
+        major,
+        os,
+        bot,
+    }
+}
+
+fn first_match(
+    ua: &[u8],
+    rules: &'static [Rule],
+    finders: &[memmem::Finder<'static>],
+) -> Option<(&'static Rule, usize)> {
+    rules
+        .iter()
+        .zip(finders)
+        .find_map(|(rule, finder)| finder.find(ua).map(|at| (rule, at)))
+}
+
+/// The leading decimal number at `at` (after one optional `/`), at most four digits.
+fn version_after(ua: &[u8], mut at: usize) -> Option<u16> {
+    if ua.get(at) == Some(&b'/') {
+        at += 1;
+    }
+    let digits = ua
+        .get(at..)?
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if digits == 0 || digits > 4 {
+        return None;
+    }
+    std::str::from_utf8(&ua[at..at + digits]).ok()?.parse().ok()
+}
+
+const SHARDS: usize = 16;
+const ENTRIES_PER_SHARD: usize = 1024;
+
+/// A bounded cache of classifications keyed by a randomly keyed 64-bit hash of the whole
+/// user agent; the raw strings themselves are not kept.
+#[derive(Debug)]
+pub(crate) struct UserAgentCache {
+    hasher: RandomState,
+    shards: [Mutex<HashMap<u64, UserAgentClass, IdentityHasher>>; SHARDS],
+}
+
+impl UserAgentCache {
+    pub(crate) fn new() -> Self {
+        Self {
+            hasher: RandomState::new(),
+            shards: std::array::from_fn(|_| Mutex::new(HashMap::default())),
+        }
+    }
+
+    /// The classification of `raw`, from the cache when it was seen recently.
+    pub(crate) fn classify(&self, raw: &[u8]) -> UserAgentClass {
+        let hash = self.hasher.hash_one(raw);
+        // The low bits pick the shard; the map hashes with the full value.
+        let shard = &self.shards[usize::try_from(hash % SHARDS as u64).unwrap_or_default()];
+        if let Some(class) = shard.lock().unwrap_or_else(|e| e.into_inner()).get(&hash) {
+            return *class;
+        }
+        let class = classify_user_agent(raw);
+        let mut map = shard.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= ENTRIES_PER_SHARD {
+            map.clear();
+        }
+        map.insert(hash, class);
+        class
+    }
+}
+
+/// The keys are already random hashes; hashing them again is wasted time.
+#[derive(Clone, Copy, Default, Debug)]
+struct IdentityHasher;
+
+impl BuildHasher for IdentityHasher {
+    type Hasher = IdentityHash;
+    fn build_hasher(&self) -> IdentityHash {
+        IdentityHash(0)
+    }
+}
+
+#[derive(Debug)]
+struct IdentityHash(u64);
+
+impl std::hash::Hasher for IdentityHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::anonymize::text::is_safe;
+
+    /// Realistic user agents with the family, major and OS they must reduce to.
+    pub(crate) const CASES: &[(&str, &str, Option<u16>, &str, bool)] = &[
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+            "Chrome",
+            Some(124),
+            "Windows",
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36",
+            "Chrome",
+            Some(124),
+            "Android",
+            false,
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+            "Safari",
+            Some(17),
+            "iOS",
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15",
+            "Safari",
+            Some(17),
+            "macOS",
+            false,
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
+            "Firefox",
+            Some(125),
+            "Linux",
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0",
+            "Firefox",
+            Some(125),
+            "Windows",
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.67",
+            "Edge",
+            Some(124),
+            "Windows",
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 Safari/537.36 OPR/109.0.0.0",
+            "Opera",
+            Some(109),
+            "Windows",
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36",
+            "Samsung Internet",
+            Some(24),
+            "Android",
+            false,
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/125.0 Mobile/15E148 Safari/605.1.15",
+            "Firefox",
+            Some(125),
+            "iOS",
+            false,
+        ),
+        (
+            "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/124.0.6367.88 Mobile/15E148 Safari/604.1",
+            "Chrome",
+            Some(124),
+            "iOS",
+            false,
+        ),
+        (
+            "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+            "Chrome",
+            Some(124),
+            "ChromeOS",
+            false,
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; WOW64; Trident/7.0; rv:11.0) like Gecko",
+            "Internet Explorer",
+            Some(11),
+            "Windows",
+            false,
+        ),
+        (
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+            "Googlebot",
+            Some(2),
+            "Other",
+            true,
+        ),
+        (
+            "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+            "bingbot",
+            Some(2),
+            "Other",
+            true,
+        ),
+        ("curl/8.5.0", "curl", Some(8), "Other", true),
+        (
+            "python-requests/2.31.0",
+            "python-requests",
+            Some(2),
+            "Other",
+            true,
+        ),
+        (
+            "Mozilla/5.0 (compatible; ExampleCrawler/1.0)",
+            "Bot",
+            None,
+            "Other",
+            true,
+        ),
+        ("", "Other", None, "Other", false),
+    ];
+
+    #[test]
+    fn realistic_user_agents_are_reduced() {
+        for &(ua, browser, major, os, bot) in CASES {
+            let class = classify_user_agent(ua.as_bytes());
+            assert_eq!(
+                (class.browser(), class.major(), class.os(), class.is_bot()),
+                (browser, major, os, bot),
+                "{ua}"
+            );
+        }
+    }
+
+    #[test]
+    fn synthetic_user_agents_reclassify_to_the_same_class() {
+        for &(ua, ..) in CASES {
+            let class = classify_user_agent(ua.as_bytes());
+            let mut synthetic = Vec::new();
+            class.write_synthetic(&mut synthetic);
+            let again = classify_user_agent(&synthetic);
+            let shown = String::from_utf8_lossy(&synthetic);
+            assert!(is_safe(&shown), "{shown}");
+            if class.is_bot() {
+                // Crawlers are reported without an OS by the analyzers.
+                assert_eq!(
+                    (again.browser(), again.major(), again.is_bot()),
+                    (class.browser(), class.major(), true),
+                    "{shown}"
+                );
+            } else {
+                assert_eq!(again, class, "{shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn cache_returns_the_same_class() {
+        let cache = UserAgentCache::new();
+        for &(ua, ..) in CASES {
+            let first = cache.classify(ua.as_bytes());
+            assert_eq!(cache.classify(ua.as_bytes()), first);
+            assert_eq!(first, classify_user_agent(ua.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn cache_stays_bounded() {
+        let cache = UserAgentCache::new();
+        for i in 0..(SHARDS * ENTRIES_PER_SHARD * 3) {
+            cache.classify(format!("agent-{i}").as_bytes());
+        }
+        for shard in &cache.shards {
+            assert!(shard.lock().expect("lock").len() <= ENTRIES_PER_SHARD);
+        }
+    }
+}

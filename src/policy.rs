@@ -1,0 +1,525 @@
+//! What the anonymizer keeps: the policy, its presets and its validation.
+//!
+//! A [`Policy`] is plain data, deserializable from TOML with unknown keys refused. Every
+//! key has the strict default of the privacy model, so an empty file is the `strict`
+//! preset. A file may name a preset to start from (`preset = "regional"`) and override
+//! single keys. [`Policy::validate`] refuses settings that would keep more than the privacy
+//! model allows, naming the setting.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::time::TimePrecision;
+
+/// Most IPv4 bits a policy may keep.
+pub const MAX_IPV4_PREFIX: u8 = 24;
+/// Most IPv6 bits a policy may keep.
+pub const MAX_IPV6_PREFIX: u8 = 48;
+
+/// Headers that can never be put on the header allowlist: credentials, cookies, and headers
+/// whose content other fields already keep in reduced form.
+pub const FORBIDDEN_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "forwarded",
+    "x-forwarded-for",
+    "x-real-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+    "user-agent",
+    "referer",
+    "from",
+];
+
+/// The query keys kept by default: harmless navigation and campaign parameters.
+pub const DEFAULT_QUERY_KEYS: &[&str] = &[
+    "page",
+    "sort",
+    "order",
+    "lang",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+];
+
+/// The named presets, with the TOML each stands for.
+pub const PRESETS: &[(&str, &str)] = &[
+    ("strict", ""),
+    (
+        "regional",
+        "[network]\nipv4_prefix = 24\nipv6_prefix = 48\n",
+    ),
+    (
+        "minimal",
+        "[network]\nipv4_prefix = 8\nipv6_prefix = 16\n\
+         [time]\nprecision = \"hour\"\n\
+         [visitor]\nenabled = false\n\
+         [user_agent]\nkeep = \"none\"\n\
+         [referrer]\nkeep = \"none\"\n\
+         [query]\nallow = []\n",
+    ),
+];
+
+/// An anonymization policy: what each field of an access record keeps.
+///
+/// ```
+/// use anonlog::Policy;
+/// let policy = Policy::from_toml_str("preset = \"regional\"\n[query]\nallow = [\"page\"]").unwrap();
+/// assert_eq!(policy.network.ipv4_prefix, 24);
+/// assert_eq!(policy.query.allow, ["page"]);
+/// assert!(Policy::from_toml_str("[network]\nipv4_prefix = 32").is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct Policy {
+    /// Client network addresses.
+    pub network: NetworkPolicy,
+    /// Timestamps.
+    pub time: TimePolicy,
+    /// Daily visitor pseudonyms.
+    pub visitor: VisitorPolicy,
+    /// User agents.
+    pub user_agent: UserAgentPolicy,
+    /// Referrers.
+    pub referrer: ReferrerPolicy,
+    /// Request paths.
+    pub path: PathPolicy,
+    /// Query strings.
+    pub query: QueryPolicy,
+    /// Extra request headers.
+    pub headers: HeaderPolicy,
+}
+
+/// How much of a client address is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct NetworkPolicy {
+    /// Leading bits of IPv4 addresses kept (default 16, at most 24).
+    pub ipv4_prefix: u8,
+    /// Leading bits of IPv6 addresses kept (default 32, at most 48).
+    pub ipv6_prefix: u8,
+}
+
+/// How precisely timestamps are kept.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct TimePolicy {
+    /// `millisecond` (default), `second`, `minute`, `hour` or `day`.
+    pub precision: TimePrecision,
+}
+
+/// Daily visitor pseudonyms.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct VisitorPolicy {
+    /// Whether records carry a visitor pseudonym (default `true`).
+    pub enabled: bool,
+    /// A file whose bytes (at least 16) day keys are derived from, for several instances
+    /// that must agree. Unset (default): random day keys that exist only in memory.
+    pub secret_file: Option<PathBuf>,
+}
+
+/// What is kept of a user agent.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct UserAgentPolicy {
+    /// `reduced` (default: browser family, major version, OS family, bot flag) or `none`.
+    pub keep: UserAgentKeep,
+}
+
+/// What is kept of a user agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum UserAgentKeep {
+    /// Browser family and major version, OS family, bot flag.
+    #[default]
+    Reduced,
+    /// Nothing.
+    None,
+}
+
+/// What is kept of a referrer.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct ReferrerPolicy {
+    /// `origin` (default: scheme, host and port) or `none`.
+    pub keep: ReferrerKeep,
+}
+
+/// What is kept of a referrer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ReferrerKeep {
+    /// Scheme, host and non-default port.
+    #[default]
+    Origin,
+    /// Nothing.
+    None,
+}
+
+/// Request paths (always templated).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct PathPolicy {
+    /// Longest templated path kept, in bytes; longer ones end in `[...]` (default 1024).
+    pub max_length: usize,
+}
+
+/// Query strings.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct QueryPolicy {
+    /// Parameter names kept (ASCII case-insensitive); all others are dropped.
+    pub allow: Vec<String>,
+}
+
+/// Request headers recorded besides `User-Agent`, `Referer` and `Host`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct HeaderPolicy {
+    /// Header names recorded (default none). [`FORBIDDEN_HEADERS`] are refused.
+    pub allow: Vec<String>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self::strict()
+    }
+}
+
+impl Default for NetworkPolicy {
+    fn default() -> Self {
+        Self {
+            ipv4_prefix: 16,
+            ipv6_prefix: 32,
+        }
+    }
+}
+
+impl Default for VisitorPolicy {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            secret_file: None,
+        }
+    }
+}
+
+impl Default for PathPolicy {
+    fn default() -> Self {
+        Self { max_length: 1024 }
+    }
+}
+
+impl Default for QueryPolicy {
+    fn default() -> Self {
+        Self {
+            allow: DEFAULT_QUERY_KEYS.iter().map(|&k| k.to_owned()).collect(),
+        }
+    }
+}
+
+/// Why a policy could not be loaded or was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The policy file could not be read.
+    #[error("cannot read policy file {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or has an unknown key or a wrong type.
+    #[error("invalid policy: {0}")]
+    Toml(String),
+    /// A preset name that does not exist.
+    #[error("unknown preset {name:?}; known presets: {}", preset_names())]
+    UnknownPreset {
+        /// The name given.
+        name: String,
+    },
+    /// A setting that the privacy model does not allow.
+    #[error("policy setting {key} {reason}")]
+    Refused {
+        /// The setting, as a dotted TOML key (`network.ipv4_prefix`).
+        key: &'static str,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// The visitor secret file could not be read.
+    #[error("cannot read visitor.secret_file {}", path.display())]
+    SecretRead {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn preset_names() -> String {
+    PRESETS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Policy {
+    /// The strict default of the privacy model: IPv4 /16, IPv6 /32, visitor pseudonyms on,
+    /// user agents reduced, referrers reduced to origins, a short query allowlist, no headers.
+    pub fn strict() -> Self {
+        Self {
+            network: NetworkPolicy::default(),
+            time: TimePolicy::default(),
+            visitor: VisitorPolicy::default(),
+            user_agent: UserAgentPolicy::default(),
+            referrer: ReferrerPolicy::default(),
+            path: PathPolicy::default(),
+            query: QueryPolicy::default(),
+            headers: HeaderPolicy::default(),
+        }
+    }
+
+    /// A named preset: `strict`, `regional` (IPv4 /24, IPv6 /48, for /24-level geography) or
+    /// `minimal` (IPv4 /8, hourly timestamps, no pseudonyms, user agents, referrers or query).
+    pub fn preset(name: &str) -> Result<Self, PolicyError> {
+        Self::from_toml_str(&format!("preset = {name:?}"))
+    }
+
+    /// Parses and validates a policy from TOML text.
+    pub fn from_toml_str(text: &str) -> Result<Self, PolicyError> {
+        let mut table: toml::Table =
+            toml::from_str(text).map_err(|e| PolicyError::Toml(e.to_string()))?;
+        let policy = match table.remove("preset") {
+            None => Self::deserialize_table(table)?,
+            Some(toml::Value::String(name)) => {
+                let (_, base) = PRESETS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .ok_or(PolicyError::UnknownPreset { name })?;
+                let mut merged: toml::Table =
+                    toml::from_str(base).map_err(|e| PolicyError::Toml(e.to_string()))?;
+                merge(&mut merged, table);
+                Self::deserialize_table(merged)?
+            }
+            Some(_) => {
+                return Err(PolicyError::Refused {
+                    key: "preset",
+                    reason: "must be a string naming a preset".to_owned(),
+                });
+            }
+        };
+        policy.validate()?;
+        Ok(policy)
+    }
+
+    fn deserialize_table(table: toml::Table) -> Result<Self, PolicyError> {
+        Self::deserialize(table).map_err(|e| PolicyError::Toml(e.to_string()))
+    }
+
+    /// Reads, parses and validates a policy file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, PolicyError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml_str(&text)
+    }
+
+    /// Checks every setting against the limits of the privacy model.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        let refuse = |key, reason: String| Err(PolicyError::Refused { key, reason });
+        if self.network.ipv4_prefix > MAX_IPV4_PREFIX {
+            return refuse(
+                "network.ipv4_prefix",
+                format!(
+                    "= {} keeps more than /{MAX_IPV4_PREFIX} of an IPv4 address; at most {MAX_IPV4_PREFIX} is allowed",
+                    self.network.ipv4_prefix
+                ),
+            );
+        }
+        if self.network.ipv6_prefix > MAX_IPV6_PREFIX {
+            return refuse(
+                "network.ipv6_prefix",
+                format!(
+                    "= {} keeps more than /{MAX_IPV6_PREFIX} of an IPv6 address; at most {MAX_IPV6_PREFIX} is allowed",
+                    self.network.ipv6_prefix
+                ),
+            );
+        }
+        if self.path.max_length < 16 {
+            return refuse(
+                "path.max_length",
+                format!(
+                    "= {} is too short to be useful; at least 16",
+                    self.path.max_length
+                ),
+            );
+        }
+        for key in &self.query.allow {
+            if key.is_empty()
+                || key
+                    .bytes()
+                    .any(|b| !b.is_ascii_graphic() || b == b'&' || b == b'=')
+            {
+                return refuse(
+                    "query.allow",
+                    "entries must be non-empty parameter names without spaces, `&` or `=`"
+                        .to_owned(),
+                );
+            }
+        }
+        for name in &self.headers.allow {
+            let lower = name.to_ascii_lowercase();
+            if FORBIDDEN_HEADERS.contains(&lower.as_str()) {
+                return refuse(
+                    "headers.allow",
+                    format!(
+                        "lists {name:?}, which can never be recorded (forbidden: {})",
+                        FORBIDDEN_HEADERS.join(", ")
+                    ),
+                );
+            }
+            if name.is_empty() || !name.bytes().all(is_header_name_char) {
+                return refuse(
+                    "headers.allow",
+                    format!("lists {name:?}, which is not a valid header name"),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// RFC 9110 token characters.
+fn is_header_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Overlays `over` on `base`, merging nested tables key by key.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused_key(text: &str) -> &'static str {
+        match Policy::from_toml_str(text) {
+            Err(PolicyError::Refused { key, .. }) => key,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_file_is_strict() {
+        assert_eq!(Policy::from_toml_str("").expect("valid"), Policy::strict());
+        assert_eq!(Policy::preset("strict").expect("valid"), Policy::strict());
+    }
+
+    #[test]
+    fn strict_defaults_match_the_privacy_model() {
+        let p = Policy::strict();
+        assert_eq!((p.network.ipv4_prefix, p.network.ipv6_prefix), (16, 32));
+        assert!(p.visitor.enabled && p.visitor.secret_file.is_none());
+        assert_eq!(p.user_agent.keep, UserAgentKeep::Reduced);
+        assert_eq!(p.referrer.keep, ReferrerKeep::Origin);
+        assert!(p.headers.allow.is_empty());
+        assert!(p.query.allow.iter().any(|k| k == "utm_source"));
+        assert!(p.validate().is_ok());
+    }
+
+    #[test]
+    fn presets_are_valid_and_overridable() {
+        for (name, _) in PRESETS {
+            Policy::preset(name).expect("every preset is valid");
+        }
+        let p = Policy::from_toml_str("preset = \"regional\"\n[network]\nipv6_prefix = 40")
+            .expect("valid");
+        assert_eq!((p.network.ipv4_prefix, p.network.ipv6_prefix), (24, 40));
+        let m = Policy::preset("minimal").expect("valid");
+        assert!(!m.visitor.enabled && m.query.allow.is_empty());
+        assert!(matches!(
+            Policy::preset("lax"),
+            Err(PolicyError::UnknownPreset { .. })
+        ));
+    }
+
+    #[test]
+    fn unsafe_settings_are_refused_by_name() {
+        assert_eq!(
+            refused_key("[network]\nipv4_prefix = 25"),
+            "network.ipv4_prefix"
+        );
+        assert_eq!(
+            refused_key("[network]\nipv6_prefix = 64"),
+            "network.ipv6_prefix"
+        );
+        assert_eq!(
+            refused_key("[headers]\nallow = [\"Cookie\"]"),
+            "headers.allow"
+        );
+        assert_eq!(
+            refused_key("[headers]\nallow = [\"AUTHORIZATION\"]"),
+            "headers.allow"
+        );
+        assert_eq!(
+            refused_key("[headers]\nallow = [\"X-Forwarded-For\"]"),
+            "headers.allow"
+        );
+        assert_eq!(
+            refused_key("[headers]\nallow = [\"bad name\"]"),
+            "headers.allow"
+        );
+        assert_eq!(refused_key("[query]\nallow = [\"a=b\"]"), "query.allow");
+        let msg = Policy::from_toml_str("[network]\nipv4_prefix = 32")
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            msg.contains("network.ipv4_prefix") && msg.contains("/24"),
+            "{msg}"
+        );
+        assert!(Policy::from_toml_str("[headers]\nallow = [\"Accept-Language\"]").is_ok());
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let msg = Policy::from_toml_str("[network]\nipv4_prefx = 16")
+            .expect_err("unknown key")
+            .to_string();
+        assert!(msg.contains("ipv4_prefx"), "{msg}");
+        let msg = Policy::from_toml_str("[netwrk]\n")
+            .expect_err("unknown")
+            .to_string();
+        assert!(msg.contains("netwrk"), "{msg}");
+        let msg = Policy::from_toml_str("[time]\nprecision = \"week\"")
+            .expect_err("bad variant")
+            .to_string();
+        assert!(msg.contains("week"), "{msg}");
+    }
+}
