@@ -1,8 +1,12 @@
 #![doc = include_str!("../README.md")]
-#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod anonymize;
+pub mod client_ip;
 pub mod format;
+#[cfg(feature = "cli")]
+pub mod parse;
+#[cfg(feature = "cli")]
+pub mod pipeline;
 pub mod policy;
 pub mod record;
 pub mod time;

@@ -92,6 +92,51 @@ pub struct Policy {
     pub query: QueryPolicy,
     /// Extra request headers.
     pub headers: HeaderPolicy,
+    /// Where the command-line tool finds fields in its input.
+    pub input: InputPolicy,
+}
+
+/// Where the command-line tool finds record fields in its input.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct InputPolicy {
+    /// Extra key paths for JSON input, tried before the built-in ones.
+    pub json: JsonFields,
+}
+
+/// Key paths (`request>headers>User-Agent` walks nested objects) per record field, for JSON
+/// input. Each list is tried before the built-in names for nginx and Caddy logs.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct JsonFields {
+    /// Request start time (CLF, RFC 3339, or seconds since the epoch).
+    pub time: Vec<String>,
+    /// Client address (the peer, when `forwarded_for` is resolved).
+    pub client: Vec<String>,
+    /// `X-Forwarded-For` value, resolved through the trusted proxies, never copied.
+    pub forwarded_for: Vec<String>,
+    /// Whole request line (`GET /a HTTP/1.1`).
+    pub request: Vec<String>,
+    /// Request method, when there is no request line.
+    pub method: Vec<String>,
+    /// Request target (path and query), when there is no request line.
+    pub target: Vec<String>,
+    /// Protocol, when there is no request line.
+    pub protocol: Vec<String>,
+    /// Host name.
+    pub host: Vec<String>,
+    /// Response status.
+    pub status: Vec<String>,
+    /// Response bytes.
+    pub bytes: Vec<String>,
+    /// Referrer.
+    pub referrer: Vec<String>,
+    /// User agent.
+    pub user_agent: Vec<String>,
+    /// Request duration in seconds.
+    pub duration: Vec<String>,
 }
 
 /// How much of a client address is kept.
@@ -293,6 +338,7 @@ impl Policy {
             path: PathPolicy::default(),
             query: QueryPolicy::default(),
             headers: HeaderPolicy::default(),
+            input: InputPolicy::default(),
         }
     }
 

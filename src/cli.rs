@@ -1,0 +1,86 @@
+//! Command-line arguments, parsed with clap and validated into the engine's configuration.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
+
+use anonlog::pipeline::DEFAULT_MAX_LINE;
+
+/// Anonymized access logs: enforce a privacy policy on every record.
+#[derive(Debug, Parser)]
+#[command(name = "anonlog", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Anonymize access-log files or a stream (nginx, Apache, Caddy, JSON lines).
+    ///
+    /// Reads the files in order, or standard input when none is given (or `-`), and writes
+    /// anonymized records to standard output or, appending, to `-o FILE`. Lines that cannot
+    /// be parsed are never written: they are counted and reported on standard error by
+    /// line number. Exit status: 0 all lines written, 1 some lines rejected, 2 error.
+    Anonymize(AnonymizeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AnonymizeArgs {
+    /// Input format; `auto` detects it per input from its first lines.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    pub(crate) format: FormatArg,
+
+    /// Output format; `same` keeps each input's format so analyzers keep working.
+    #[arg(long, value_enum, default_value_t = OutputArg::Same)]
+    pub(crate) output_format: OutputArg,
+
+    /// Policy file (TOML); see docs/configuration.md. Default: the strict preset.
+    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    pub(crate) policy: Option<PathBuf>,
+
+    /// Named policy preset: strict, regional or minimal.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) preset: Option<String>,
+
+    /// Write to FILE (appending; created with mode 0640) instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// A proxy network whose X-Forwarded-For values are believed (JSON input; repeatable).
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub(crate) trusted_proxies: Vec<IpNet>,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub(crate) threads: Option<u16>,
+
+    /// Longest accepted line in bytes; longer lines are rejected as oversized.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE)]
+    pub(crate) max_line_bytes: usize,
+
+    /// Never show a progress bar (it is shown only for files on a terminal).
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+
+    /// Input files (`-` is standard input).
+    #[arg(value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FormatArg {
+    Auto,
+    Combined,
+    Common,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputArg {
+    Same,
+    Json,
+    Combined,
+    Common,
+}

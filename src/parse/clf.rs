@@ -1,0 +1,266 @@
+//! NCSA common and combined log lines, as nginx and Apache write them.
+//!
+//! `host ident user [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1" 200 2326 "referer" "agent"`
+//!
+//! Quoted fields may carry nginx's `\xHH` escapes and Apache's `\"`/`\\` escapes; they are
+//! decoded for analysis (the anonymizer escapes its output anew). Fields after the user
+//! agent (custom formats often append some) are ignored, never copied.
+
+use std::borrow::Cow;
+
+use super::Reject;
+use crate::record::{RawRecord, RawRecordBuilder};
+use crate::time::{MONTHS, Timestamp};
+
+/// A line split into its fields, borrowing from the line where nothing was escaped.
+pub(crate) struct ClfLine<'a> {
+    pub(crate) record: RawRecord<'a>,
+    /// Whether the line had the combined format's referrer and user-agent fields.
+    pub(crate) combined: bool,
+}
+
+/// Parses one line (without its line break).
+pub(crate) fn parse_clf(line: &[u8]) -> Result<ClfLine<'_>, Reject> {
+    let mut rest = line;
+    let host = token(&mut rest).ok_or(Reject::Malformed)?;
+    // Ident and user are dropped; the user field can hold anything up to the ` [`.
+    let open = memchr::memmem::find(rest, b" [").ok_or(Reject::Malformed)?;
+    rest = &rest[open + 2..];
+    let close = memchr::memchr(b']', rest).ok_or(Reject::Malformed)?;
+    let time = parse_clf_time(&rest[..close]).ok_or(Reject::InvalidTimestamp)?;
+    rest = rest[close + 1..]
+        .strip_prefix(b" ")
+        .ok_or(Reject::Malformed)?;
+    let request = quoted(&mut rest).ok_or(Reject::Malformed)?;
+    rest = rest.strip_prefix(b" ").ok_or(Reject::Malformed)?;
+    let status = token(&mut rest).ok_or(Reject::Malformed)?;
+    let status = parse_status(status).ok_or(Reject::InvalidStatus)?;
+    let bytes = token(&mut rest).ok_or(Reject::Malformed)?;
+    let bytes = parse_bytes(bytes).ok_or(Reject::InvalidBytes)?;
+
+    let mut builder = RawRecord::builder(time).status(status);
+    if let Some(bytes) = bytes {
+        builder = builder.bytes(bytes);
+    }
+    builder = request_line(builder, request)?;
+    builder = builder.client_text(host);
+
+    let combined = rest.first() == Some(&b'"');
+    if combined {
+        let referrer = quoted(&mut rest).ok_or(Reject::Malformed)?;
+        rest = rest.strip_prefix(b" ").ok_or(Reject::Malformed)?;
+        let agent = quoted(&mut rest).ok_or(Reject::Malformed)?;
+        if !(rest.is_empty() || rest[0] == b' ') {
+            return Err(Reject::Malformed);
+        }
+        builder = builder.referrer(referrer).user_agent(agent);
+    } else if !rest.is_empty() {
+        return Err(Reject::Malformed);
+    }
+    Ok(ClfLine {
+        record: builder.build(),
+        combined,
+    })
+}
+
+/// Splits `"METHOD target PROTOCOL"` into the builder's fields.
+pub(super) fn request_line<'a>(
+    builder: RawRecordBuilder<'a>,
+    request: Cow<'a, [u8]>,
+) -> Result<RawRecordBuilder<'a>, Reject> {
+    let parts = split_request(&request).ok_or(Reject::MalformedRequest)?;
+    Ok(match request {
+        Cow::Borrowed(r) => {
+            let (m, t, p) = (&r[parts.0.clone()], &r[parts.1.clone()], &r[parts.2]);
+            builder.method(m).target(t).protocol(p)
+        }
+        Cow::Owned(r) => builder
+            .method(r[parts.0].to_vec())
+            .target(r[parts.1].to_vec())
+            .protocol(r[parts.2].to_vec()),
+    })
+}
+
+type Span = std::ops::Range<usize>;
+
+/// Method, target and protocol ranges of a request line; the protocol may be absent
+/// (HTTP/0.9). A target containing spaces (a malformed client) keeps them.
+fn split_request(r: &[u8]) -> Option<(Span, Span, Span)> {
+    let first = memchr::memchr(b' ', r)?;
+    let method = 0..first;
+    if method.is_empty()
+        || !r[method.clone()]
+            .iter()
+            .all(|b| b.is_ascii_alphabetic() || *b == b'-' || *b == b'_')
+    {
+        return None;
+    }
+    let after = first + 1;
+    let (target, protocol) = match memchr::memrchr(b' ', r) {
+        Some(last) if last > first && r[last + 1..].starts_with(b"HTTP/") => {
+            (after..last, last + 1..r.len())
+        }
+        _ => (after..r.len(), r.len()..r.len()),
+    };
+    if target.is_empty() {
+        return None;
+    }
+    Some((method, target, protocol))
+}
+
+/// The next space-separated token; advances past it and one space.
+fn token<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+    let tok = &rest[..end];
+    *rest = rest.get(end + 1..).unwrap_or_default();
+    (!tok.is_empty()).then_some(tok)
+}
+
+/// A `"…"` field at the start of `rest`, decoded; advances past the closing quote.
+///
+/// A quote preceded by an odd number of backslashes is part of the field (Apache's `\"`).
+fn quoted<'a>(rest: &mut &'a [u8]) -> Option<Cow<'a, [u8]>> {
+    let body = rest.strip_prefix(b"\"")?;
+    let mut from = 0;
+    let end = loop {
+        let q = from + memchr::memchr(b'"', &body[from..])?;
+        let backslashes = body[..q].iter().rev().take_while(|&&b| b == b'\\').count();
+        if backslashes % 2 == 0 {
+            break q;
+        }
+        from = q + 1;
+    };
+    *rest = &body[end + 1..];
+    Some(unescape(&body[..end]))
+}
+
+/// Decodes `\xHH`, `\"`, `\\`, `\n`, `\r`, `\t`; other backslashes stay as they are.
+pub(crate) fn unescape(field: &[u8]) -> Cow<'_, [u8]> {
+    if memchr::memchr(b'\\', field).is_none() {
+        return Cow::Borrowed(field);
+    }
+    let mut out = Vec::with_capacity(field.len());
+    let mut i = 0;
+    while i < field.len() {
+        let b = field[i];
+        if b == b'\\' && i + 1 < field.len() {
+            let decoded = match field[i + 1] {
+                b'x' if i + 3 < field.len() => hex_byte(field[i + 2], field[i + 3]).map(|v| (v, 4)),
+                b'"' => Some((b'"', 2)),
+                b'\\' => Some((b'\\', 2)),
+                b'n' => Some((b'\n', 2)),
+                b'r' => Some((b'\r', 2)),
+                b't' => Some((b'\t', 2)),
+                _ => None,
+            };
+            if let Some((v, len)) = decoded {
+                out.push(v);
+                i += len;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    Cow::Owned(out)
+}
+
+fn hex_byte(h: u8, l: u8) -> Option<u8> {
+    let v = |c: u8| char::from(c).to_digit(16);
+    u8::try_from(v(h)? << 4 | v(l)?).ok()
+}
+
+/// Parses `10/Oct/2000:13:55:36 -0700` (optionally with fractional seconds) as UTC.
+pub(crate) fn parse_clf_time(t: &[u8]) -> Option<Timestamp> {
+    // dd/Mon/yyyy:HH:MM:SS[.fff] +hhmm
+    if t.len() < 26
+        || t[2] != b'/'
+        || t[6] != b'/'
+        || t[11] != b':'
+        || t[14] != b':'
+        || t[17] != b':'
+    {
+        return None;
+    }
+    let day = digits(&t[0..2])?;
+    let month = MONTHS.iter().position(|m| m.as_bytes() == &t[3..6])?;
+    let year = digits(&t[7..11])?;
+    let hour = digits(&t[12..14])?;
+    let minute = digits(&t[15..17])?;
+    let second = digits(&t[18..20])?;
+    let mut rest = &t[20..];
+    let mut milli = 0;
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let n = frac.iter().take_while(|b| b.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        let mut ms = frac[..n]
+            .iter()
+            .take(3)
+            .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'));
+        for _ in n..3 {
+            ms *= 10;
+        }
+        milli = ms;
+        rest = &frac[n..];
+    }
+    let offset = parse_offset(rest.strip_prefix(b" ")?)?;
+    let local = Timestamp::from_utc(
+        i64::from(year),
+        u8::try_from(month + 1).ok()?,
+        u8::try_from(day).ok()?,
+        u8::try_from(hour).ok()?,
+        u8::try_from(minute).ok()?,
+        u8::try_from(second).ok()?,
+        u16::try_from(milli).ok()?,
+    )?;
+    Some(Timestamp::from_unix_millis(
+        local.unix_millis() - i64::from(offset) * 60_000,
+    ))
+}
+
+/// `+hhmm`, `-hhmm` or `+hh:mm` as minutes east of UTC.
+pub(crate) fn parse_offset(o: &[u8]) -> Option<i32> {
+    let (sign, rest) = match o.first()? {
+        b'+' => (1, &o[1..]),
+        b'-' => (-1, &o[1..]),
+        _ => return None,
+    };
+    let (h, m) = match rest.len() {
+        4 => (&rest[..2], &rest[2..]),
+        5 if rest[2] == b':' => (&rest[..2], &rest[3..]),
+        _ => return None,
+    };
+    let (h, m) = (digits(h)?, digits(m)?);
+    if h > 23 || m > 59 {
+        return None;
+    }
+    Some(sign * i32::try_from(h * 60 + m).ok()?)
+}
+
+fn digits(d: &[u8]) -> Option<u32> {
+    if d.is_empty() || !d.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(d.iter().fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0')))
+}
+
+pub(super) fn parse_status(s: &[u8]) -> Option<u16> {
+    if s.len() != 3 {
+        return None;
+    }
+    u16::try_from(digits(s)?).ok().filter(|s| *s >= 100)
+}
+
+pub(super) fn parse_bytes(b: &[u8]) -> Option<Option<u64>> {
+    if b == b"-" {
+        return Some(None);
+    }
+    if b.is_empty() || b.len() > 19 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(Some(
+        b.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')),
+    ))
+}

@@ -1,0 +1,295 @@
+//! JSON access-log lines: nginx `escape=json` logs, Caddy's access log, and others through
+//! a field mapping.
+//!
+//! Each record field is looked up under a list of key paths (`request>headers>User-Agent`
+//! walks nested objects); the first present wins. A policy's `[input.json]` section puts
+//! its own paths in front of the built-in ones. Keys that no path names are never read.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::{Reject, clf};
+use crate::anonymize::parse_client_ip;
+use crate::client_ip::TrustedProxies;
+use crate::policy::JsonFields;
+use crate::record::RawRecord;
+use crate::time::Timestamp;
+
+/// Key paths per record field, built-in ones last.
+#[derive(Debug, Clone)]
+pub(crate) struct JsonMapping {
+    time: Vec<Vec<String>>,
+    client: Vec<Vec<String>>,
+    forwarded_for: Vec<Vec<String>>,
+    request: Vec<Vec<String>>,
+    method: Vec<Vec<String>>,
+    target: Vec<Vec<String>>,
+    protocol: Vec<Vec<String>>,
+    host: Vec<Vec<String>>,
+    status: Vec<Vec<String>>,
+    bytes: Vec<Vec<String>>,
+    referrer: Vec<Vec<String>>,
+    user_agent: Vec<Vec<String>>,
+    duration: Vec<Vec<String>>,
+}
+
+fn paths(custom: &[String], builtin: &[&str]) -> Vec<Vec<String>> {
+    custom
+        .iter()
+        .map(String::as_str)
+        .chain(builtin.iter().copied())
+        .map(|p| p.split('>').map(str::to_owned).collect())
+        .collect()
+}
+
+impl JsonMapping {
+    pub(crate) fn new(custom: &JsonFields) -> Self {
+        Self {
+            time: paths(
+                &custom.time,
+                &[
+                    "time_iso8601",
+                    "time_local",
+                    "@timestamp",
+                    "timestamp",
+                    "time",
+                    "ts",
+                    "msec",
+                ],
+            ),
+            client: paths(
+                &custom.client,
+                &[
+                    "request>client_ip",
+                    "remote_addr",
+                    "client_ip",
+                    "client",
+                    "ip",
+                    "request>remote_ip",
+                    "remote_ip",
+                ],
+            ),
+            forwarded_for: paths(
+                &custom.forwarded_for,
+                &["http_x_forwarded_for", "x_forwarded_for"],
+            ),
+            request: paths(&custom.request, &["request"]),
+            method: paths(
+                &custom.method,
+                &["request_method", "method", "request>method"],
+            ),
+            target: paths(
+                &custom.target,
+                &["request_uri", "uri", "request>uri", "url"],
+            ),
+            protocol: paths(
+                &custom.protocol,
+                &["server_protocol", "protocol", "request>proto"],
+            ),
+            host: paths(&custom.host, &["host", "http_host", "request>host"]),
+            status: paths(&custom.status, &["status", "status_code"]),
+            bytes: paths(
+                &custom.bytes,
+                &["body_bytes_sent", "bytes_sent", "size", "bytes"],
+            ),
+            referrer: paths(
+                &custom.referrer,
+                &[
+                    "http_referer",
+                    "referer",
+                    "referrer",
+                    "request>headers>Referer",
+                ],
+            ),
+            user_agent: paths(
+                &custom.user_agent,
+                &[
+                    "http_user_agent",
+                    "user_agent",
+                    "ua",
+                    "request>headers>User-Agent",
+                ],
+            ),
+            duration: paths(&custom.duration, &["request_time", "duration"]),
+        }
+    }
+}
+
+/// The first value found under any of `paths`; header arrays give their first element.
+fn lookup<'v>(root: &'v Value, paths: &[Vec<String>]) -> Option<&'v Value> {
+    paths.iter().find_map(|path| {
+        let mut v = root;
+        for key in path {
+            v = v.as_object()?.get(key)?;
+        }
+        let v = match v {
+            Value::Array(items) => items.first()?,
+            v => v,
+        };
+        (!v.is_null()).then_some(v)
+    })
+}
+
+fn text(v: &Value) -> Option<Cow<'_, [u8]>> {
+    match v {
+        Value::String(s) => Some(Cow::Borrowed(s.as_bytes())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string().into_bytes())),
+        _ => None,
+    }
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A timestamp as nginx (`time_local`, `time_iso8601`, `msec`), Caddy (`ts`, seconds as a
+/// float) or other tools (RFC 3339 strings) write it.
+fn timestamp(v: &Value) -> Option<Timestamp> {
+    match v {
+        Value::Number(n) => seconds(n.as_f64()?),
+        Value::String(s) => {
+            let b = s.as_bytes();
+            clf::parse_clf_time(b)
+                .or_else(|| parse_rfc3339(b))
+                .or_else(|| seconds(s.parse().ok()?))
+        }
+        _ => None,
+    }
+}
+
+/// Seconds since the epoch (within years 1970–9999).
+fn seconds(s: f64) -> Option<Timestamp> {
+    if !(0.0..253_402_300_800.0).contains(&s) {
+        return None;
+    }
+    // Bounded above, so the conversion is exact enough and cannot overflow.
+    #[allow(clippy::cast_possible_truncation)]
+    Some(Timestamp::from_unix_millis((s * 1000.0).round() as i64))
+}
+
+/// `2026-11-24T04:05:06[.fff…](Z|±hh:mm)`, also with a space instead of `T`.
+fn parse_rfc3339(t: &[u8]) -> Option<Timestamp> {
+    if t.len() < 20
+        || t[4] != b'-'
+        || t[7] != b'-'
+        || !matches!(t[10], b'T' | b't' | b' ')
+        || t[13] != b':'
+        || t[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let d = &t[r];
+        d.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| d.iter().fold(0, |a, b| a * 10 + u32::from(b - b'0')))
+    };
+    let mut rest = &t[19..];
+    let mut milli = 0u32;
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let n = frac.iter().take_while(|b| b.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        milli = frac[..n.min(3)]
+            .iter()
+            .fold(0, |a, b| a * 10 + u32::from(b - b'0'))
+            * 10u32.pow(3 - u32::try_from(n.min(3)).ok()?);
+        rest = &frac[n..];
+    }
+    let offset = match rest {
+        b"Z" | b"z" => 0,
+        o => clf::parse_offset(o)?,
+    };
+    let local = Timestamp::from_utc(
+        i64::from(num(0..4)?),
+        u8::try_from(num(5..7)?).ok()?,
+        u8::try_from(num(8..10)?).ok()?,
+        u8::try_from(num(11..13)?).ok()?,
+        u8::try_from(num(14..16)?).ok()?,
+        u8::try_from(num(17..19)?).ok()?,
+        u16::try_from(milli).ok()?,
+    )?;
+    Some(Timestamp::from_unix_millis(
+        local.unix_millis() - i64::from(offset) * 60_000,
+    ))
+}
+
+/// Parses one JSON line into a record owning its fields.
+pub(crate) fn parse_json(
+    line: &[u8],
+    mapping: &JsonMapping,
+    proxies: &TrustedProxies,
+) -> Result<RawRecord<'static>, Reject> {
+    let root: Value = serde_json::from_slice(line).map_err(|_| Reject::InvalidJson)?;
+    if !root.is_object() {
+        return Err(Reject::InvalidJson);
+    }
+    let time = lookup(&root, &mapping.time).ok_or(Reject::MissingTimestamp)?;
+    let time = timestamp(time).ok_or(Reject::InvalidTimestamp)?;
+    let owned = |v: Option<&Value>| v.and_then(text).map(Cow::into_owned);
+    let mut b = RawRecord::builder(time);
+
+    if let Some(request) = lookup(&root, &mapping.request).filter(|v| v.is_string()) {
+        let request = owned(Some(request)).unwrap_or_default();
+        b = clf::request_line(b, Cow::Owned(request))?;
+    } else {
+        let target = owned(lookup(&root, &mapping.target)).ok_or(Reject::MalformedRequest)?;
+        b = b.target(target);
+        if let Some(method) = owned(lookup(&root, &mapping.method)) {
+            b = b.method(method);
+        }
+        if let Some(protocol) = owned(lookup(&root, &mapping.protocol)) {
+            b = b.protocol(protocol);
+        }
+    }
+
+    if let Some(client) = owned(lookup(&root, &mapping.client)) {
+        let forwarded = owned(lookup(&root, &mapping.forwarded_for));
+        b = match (parse_client_ip(&client), forwarded) {
+            (Some(peer), Some(xff)) if !proxies.is_empty() && xff != b"-" => {
+                match proxies.resolve(peer, [], [&xff[..]]) {
+                    Some(ip) => b.client_ip(ip),
+                    None => b,
+                }
+            }
+            (Some(peer), _) => b.client_ip(peer),
+            (None, _) => b.client_text(client),
+        };
+    }
+    if let Some(status) = lookup(&root, &mapping.status) {
+        let status = text(status)
+            .and_then(|s| clf::parse_status(&s))
+            .ok_or(Reject::InvalidStatus)?;
+        b = b.status(status);
+    }
+    if let Some(bytes) = lookup(&root, &mapping.bytes) {
+        let bytes = text(bytes)
+            .and_then(|s| clf::parse_bytes(&s))
+            .ok_or(Reject::InvalidBytes)?;
+        if let Some(bytes) = bytes {
+            b = b.bytes(bytes);
+        }
+    }
+    if let Some(host) = owned(lookup(&root, &mapping.host)) {
+        b = b.host(host);
+    }
+    if let Some(referrer) = owned(lookup(&root, &mapping.referrer)) {
+        b = b.referrer(referrer);
+    }
+    if let Some(agent) = owned(lookup(&root, &mapping.user_agent)) {
+        b = b.user_agent(agent);
+    }
+    if let Some(secs) = lookup(&root, &mapping.duration).and_then(number)
+        && secs.is_finite()
+        && secs >= 0.0
+    {
+        b = b.duration(std::time::Duration::from_secs_f64(secs.min(1e9)));
+    }
+    Ok(b.build())
+}

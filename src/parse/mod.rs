@@ -1,0 +1,128 @@
+//! Decoders for the command-line tool: access-log lines into [`RawRecord`]s.
+//!
+//! Formats: NCSA combined and common (nginx, Apache, and most other servers) and JSON
+//! lines (nginx `escape=json`, Caddy, custom mappings). A line that cannot be parsed is
+//! rejected with a [`Reject`] reason; it is never passed on in any form.
+
+mod clf;
+mod json;
+
+use std::fmt;
+
+use crate::client_ip::TrustedProxies;
+use crate::format::OutputFormat;
+use crate::policy::Policy;
+use crate::record::RawRecord;
+
+/// An input format.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum InputFormat {
+    /// NCSA combined log format.
+    Combined,
+    /// NCSA common log format.
+    Common,
+    /// One JSON object per line.
+    Json,
+}
+
+impl InputFormat {
+    /// The output format that keeps this input's format.
+    pub fn same_output(self) -> OutputFormat {
+        match self {
+            Self::Combined => OutputFormat::Combined,
+            Self::Common => OutputFormat::Common,
+            Self::Json => OutputFormat::Json,
+        }
+    }
+
+    /// Guesses the format from the first non-blank line of an input.
+    pub fn detect(first_line: &[u8]) -> Option<Self> {
+        let line = first_line.trim_ascii();
+        if line.starts_with(b"{") {
+            return Some(Self::Json);
+        }
+        let parsed = clf::parse_clf(line).ok()?;
+        Some(if parsed.combined {
+            Self::Combined
+        } else {
+            Self::Common
+        })
+    }
+}
+
+/// Why a line was rejected. Carries no content of the line.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[non_exhaustive]
+pub enum Reject {
+    /// Longer than the line limit.
+    Oversized,
+    /// The fields of the format are not where they belong.
+    Malformed,
+    /// The request line is not `METHOD target [PROTOCOL]`.
+    MalformedRequest,
+    /// The timestamp is missing.
+    MissingTimestamp,
+    /// The timestamp is not a valid date and time.
+    InvalidTimestamp,
+    /// The status is not a three-digit code.
+    InvalidStatus,
+    /// The byte count is not a number.
+    InvalidBytes,
+    /// The line is not a JSON object.
+    InvalidJson,
+}
+
+impl Reject {
+    /// A short description, as used in summaries.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Oversized => "oversized line",
+            Self::Malformed => "malformed line",
+            Self::MalformedRequest => "malformed request line",
+            Self::MissingTimestamp => "missing timestamp",
+            Self::InvalidTimestamp => "invalid timestamp",
+            Self::InvalidStatus => "invalid status",
+            Self::InvalidBytes => "invalid byte count",
+            Self::InvalidJson => "invalid JSON",
+        }
+    }
+}
+
+impl fmt::Display for Reject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Parses lines of one format into raw records.
+#[derive(Debug, Clone)]
+pub struct LineParser {
+    format: InputFormat,
+    json: json::JsonMapping,
+    proxies: TrustedProxies,
+}
+
+impl LineParser {
+    /// A parser for `format`, using the policy's JSON field mapping and the trusted proxies
+    /// for `X-Forwarded-For` values in JSON input.
+    pub fn new(format: InputFormat, policy: &Policy, proxies: TrustedProxies) -> Self {
+        Self {
+            format,
+            json: json::JsonMapping::new(&policy.input.json),
+            proxies,
+        }
+    }
+
+    /// The format this parser reads.
+    pub fn format(&self) -> InputFormat {
+        self.format
+    }
+
+    /// Parses one line (without its line break).
+    pub fn parse<'a>(&self, line: &'a [u8]) -> Result<RawRecord<'a>, Reject> {
+        match self.format {
+            InputFormat::Combined | InputFormat::Common => clf::parse_clf(line).map(|l| l.record),
+            InputFormat::Json => json::parse_json(line, &self.json, &self.proxies),
+        }
+    }
+}
