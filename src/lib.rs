@@ -3,6 +3,8 @@
 pub mod anonymize;
 pub mod client_ip;
 pub mod format;
+#[cfg(feature = "layer")]
+pub mod layer;
 #[cfg(feature = "cli")]
 pub mod parse;
 #[cfg(feature = "cli")]

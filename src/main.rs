@@ -32,11 +32,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Anonymize(args) => anonymize(args),
+        Command::Anonymize(args) => anonymize(&args),
     }
 }
 
-fn anonymize(args: AnonymizeArgs) -> anyhow::Result<ExitCode> {
+fn anonymize(args: &AnonymizeArgs) -> anyhow::Result<ExitCode> {
     let policy = match (&args.policy, &args.preset) {
         (Some(path), _) => Policy::load(path)?,
         (None, Some(name)) => Policy::preset(name)?,
