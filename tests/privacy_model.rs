@@ -65,6 +65,9 @@ fn paths_and_identifiers() {
     );
     assert_eq!(path("/pay/sk_live_51HxYzAbCdEfGhIjKlMnOpQr"), "/pay/:token");
     assert_eq!(path("/static/app.0123456789abcdef.css"), "/static/:hex");
+    // Found by fuzzing: an address in a path is as personal as the client column.
+    assert_eq!(path("/u10,,,,198.51.100.23"), "/:ip");
+    assert_eq!(path("/lookup/2001:db8::7/whois"), "/lookup/:ip/whois");
 }
 
 #[test]

@@ -15,6 +15,8 @@ pub(crate) enum Placeholder {
     Uuid,
     /// Anything with an `@` (also percent-encoded): e-mail addresses, handles.
     Email,
+    /// An IPv4 or IPv6 address anywhere in the value.
+    Ip,
     /// A run of 16 or more hexadecimal digits.
     Hex,
     /// A JWT, a well-known API-key prefix, or a long string mixing letter classes and digits.
@@ -28,6 +30,7 @@ impl Placeholder {
             Self::Num => ":num",
             Self::Uuid => ":uuid",
             Self::Email => ":email",
+            Self::Ip => ":ip",
             Self::Hex => ":hex",
             Self::Token => ":token",
         }
@@ -124,6 +127,9 @@ pub(crate) fn classify(raw: &[u8]) -> Option<Placeholder> {
     if shape.all_digits {
         return Some(Placeholder::Num);
     }
+    if (shape.digit && shape.dot && contains_ipv4(v)) || (shape.colons >= 2 && contains_ipv6(v)) {
+        return Some(Placeholder::Ip);
+    }
     if v.len() >= 36 && contains_uuid(v) {
         return Some(Placeholder::Uuid);
     }
@@ -149,6 +155,8 @@ pub(crate) fn classify(raw: &[u8]) -> Option<Placeholder> {
 /// What one pass over a value learns about it.
 struct Shape {
     at: bool,
+    dot: bool,
+    colons: usize,
     percent: bool,
     digit: bool,
     upper: bool,
@@ -161,6 +169,8 @@ impl Shape {
     fn of(v: &[u8]) -> Self {
         let mut shape = Self {
             at: false,
+            dot: false,
+            colons: 0,
             percent: false,
             digit: false,
             upper: false,
@@ -171,6 +181,8 @@ impl Shape {
         let (mut hex, mut digits) = (0, 0);
         for &b in v {
             shape.at |= b == b'@';
+            shape.dot |= b == b'.';
+            shape.colons += usize::from(b == b':');
             shape.percent |= b == b'%';
             shape.upper |= b.is_ascii_uppercase();
             if b.is_ascii_digit() {
@@ -196,6 +208,43 @@ fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Whether `v` contains four dot-separated decimal numbers of at most 255 in a row.
+fn contains_ipv4(v: &[u8]) -> bool {
+    v.split(|b| !(b.is_ascii_digit() || *b == b'.')).any(|run| {
+        let mut in_row = 0;
+        for group in run.split(|&b| b == b'.') {
+            let octet = !group.is_empty()
+                && group.len() <= 3
+                && group.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0')) <= 255;
+            in_row = if octet { in_row + 1 } else { 0 };
+            if in_row == 4 {
+                return true;
+            }
+        }
+        false
+    })
+}
+
+/// Whether `v` contains an IPv6 address: some 3 to 9 consecutive colon-separated groups
+/// of a run of hex digits, colons and dots parse as one (linear in the run's length).
+fn contains_ipv6(v: &[u8]) -> bool {
+    v.split(|b| !(b.is_ascii_hexdigit() || *b == b':' || *b == b'.'))
+        .filter(|run| run.iter().filter(|&&b| b == b':').count() >= 2)
+        .any(|run| {
+            // Start offsets of the groups, and the run's end.
+            let starts: Vec<usize> = std::iter::once(0)
+                .chain(memchr::memchr_iter(b':', run).map(|i| i + 1))
+                .collect();
+            (0..starts.len()).any(|first| {
+                (first + 2..(first + 9).min(starts.len())).any(|last| {
+                    let end = starts.get(last + 1).map_or(run.len(), |next| next - 1);
+                    let text = &run[starts[first]..end];
+                    std::str::from_utf8(text).is_ok_and(|t| t.parse::<std::net::Ipv6Addr>().is_ok())
+                })
+            })
+        })
 }
 
 /// Whether `v` contains a UUID (`8-4-4-4-12` hex digits) anywhere.
@@ -304,6 +353,20 @@ mod tests {
             Some(Placeholder::Email)
         );
         assert_eq!(class("@carol"), Some(Placeholder::Email));
+    }
+
+    #[test]
+    fn addresses() {
+        assert_eq!(class("198.51.100.23"), Some(Placeholder::Ip));
+        assert_eq!(class("u10,,198.51.100.23"), Some(Placeholder::Ip));
+        assert_eq!(class("host-192.0.2.1.example"), Some(Placeholder::Ip));
+        assert_eq!(class("2001:db8::1"), Some(Placeholder::Ip));
+        assert_eq!(class("[2001:db8::1]:443"), Some(Placeholder::Ip));
+        assert_eq!(class("::ffff:198.51.100.23"), Some(Placeholder::Ip));
+        assert_eq!(class("2001%3Adb8%3A%3A1"), Some(Placeholder::Ip));
+        assert_eq!(class("jquery-3.7.1.min.js"), None);
+        assert_eq!(class("a:b:c"), None);
+        assert_eq!(class("10:30:00"), None);
     }
 
     #[test]
