@@ -20,6 +20,7 @@ use crate::anonymize::Anonymizer;
 use crate::client_ip::TrustedProxies;
 use crate::format::OutputFormat;
 use crate::parse::{InputFormat, LineParser, Reject};
+use crate::record::AnonRecord;
 
 /// Bytes read per batch.
 pub const BATCH_BYTES: usize = 1 << 20;
@@ -179,6 +180,29 @@ pub enum PipelineError {
     },
 }
 
+/// Batch and output buffers handed back for reuse, so that steady-state reading neither
+/// allocates nor faults in fresh pages.
+#[derive(Default)]
+struct BufferPool(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl BufferPool {
+    /// Most buffers kept; the queues never hold more than a few per worker.
+    const MAX: usize = 16;
+
+    fn take(&self) -> Vec<u8> {
+        let mut pool = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        pool.pop().unwrap_or_default()
+    }
+
+    fn give(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        let mut pool = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < Self::MAX {
+            pool.push(buf);
+        }
+    }
+}
+
 struct Batch {
     input: usize,
     first_line: u64,
@@ -219,13 +243,14 @@ pub fn run(
         .collect();
     let mut to_workers = Vec::with_capacity(threads);
     let mut from_workers = Vec::with_capacity(threads);
+    let pool = Arc::new(BufferPool::default());
     let mut handles = Vec::with_capacity(threads + 1);
     for _ in 0..threads {
         let (batch_tx, batch_rx) = sync_channel::<Batch>(2);
         let (result_tx, result_rx) = sync_channel::<BatchResult>(2);
-        let config = config.clone();
+        let (config, pool) = (config.clone(), pool.clone());
         handles.push(spawn("anonlog-worker", move || {
-            work(&config, &batch_rx, &result_tx);
+            work(&config, &batch_rx, &result_tx, &pool);
             Ok(())
         })?);
         to_workers.push(batch_tx);
@@ -233,11 +258,12 @@ pub fn run(
     }
     let reader = {
         let (config, stop, progress) = (config.clone(), stop.clone(), progress.clone());
+        let pool = pool.clone();
         spawn("anonlog-reader", move || {
-            read_all(&config, inputs, &to_workers, &stop, &progress)
+            read_all(&config, inputs, &to_workers, &stop, &progress, &pool)
         })?
     };
-    let outcome = write_all(&from_workers, output, stop, progress, &mut summaries)?;
+    let outcome = write_all(&from_workers, output, stop, progress, &mut summaries, &pool)?;
     if let Outcome::Finished = outcome {
         let read = reader.join().unwrap_or_else(|_| Err(panicked("reader")));
         read?;
@@ -265,7 +291,12 @@ fn panicked(what: &str) -> PipelineError {
 }
 
 /// Parses, anonymizes and encodes batches until the reader hangs up.
-fn work(config: &PipelineConfig, batches: &Receiver<Batch>, results: &SyncSender<BatchResult>) {
+fn work(
+    config: &PipelineConfig,
+    batches: &Receiver<Batch>,
+    results: &SyncSender<BatchResult>,
+    pool: &BufferPool,
+) {
     let mut parsers: Vec<LineParser> = Vec::new();
     while let Ok(batch) = batches.recv() {
         let index = match parsers.iter().position(|p| p.format() == batch.format) {
@@ -283,30 +314,34 @@ fn work(config: &PipelineConfig, batches: &Receiver<Batch>, results: &SyncSender
             OutputChoice::Same => batch.format.same_output(),
             OutputChoice::Fixed(f) => f,
         };
-        if results
-            .send(process(&config.anonymizer, &parsers[index], output, batch))
-            .is_err()
-        {
+        let mut out = pool.take();
+        let data = process(&config.anonymizer, &parsers[index], output, &batch, &mut out);
+        pool.give(batch.data);
+        if results.send(BatchResult { out, ..data }).is_err() {
             return;
         }
     }
 }
 
+/// Parses, anonymizes and encodes a batch's lines into `out`; the result's own `out` is
+/// left empty for the caller to fill in.
 fn process(
     anonymizer: &Anonymizer,
     parser: &LineParser,
     output: OutputFormat,
-    batch: Batch,
+    batch: &Batch,
+    out: &mut Vec<u8>,
 ) -> BatchResult {
     let mut result = BatchResult {
         input: batch.input,
         format: batch.format,
-        out: Vec::with_capacity(batch.data.len()),
+        out: Vec::new(),
         lines: 0,
         written: 0,
         rejects: Vec::new(),
     };
-    for line_no in batch.oversized {
+    let mut record = AnonRecord::empty();
+    for &line_no in &batch.oversized {
         result.lines += 1;
         result.rejects.push((Reject::Oversized, line_no));
     }
@@ -318,7 +353,8 @@ fn process(
         result.lines += 1;
         match parser.parse(line) {
             Ok(raw) => {
-                output.encode(&anonymizer.apply(&raw), &mut result.out);
+                anonymizer.apply_into(&raw, &mut record);
+                output.encode(&record, out);
                 result.written += 1;
             }
             Err(reason) => result.rejects.push((reason, this)),
@@ -334,6 +370,7 @@ fn read_all(
     workers: &[SyncSender<Batch>],
     stop: &AtomicBool,
     progress: &Progress,
+    pool: &BufferPool,
 ) -> Result<(), PipelineError> {
     let mut next = 0usize;
     let mut send = |batch: Batch| -> bool {
@@ -353,7 +390,9 @@ fn read_all(
         };
         let mut eof = false;
         while !eof && !stop.load(Ordering::Relaxed) {
-            let mut buf = std::mem::take(&mut state.carry);
+            let mut buf = pool.take();
+            buf.extend_from_slice(&state.carry);
+            state.carry.clear();
             let start = buf.len();
             buf.resize(start + BATCH_BYTES, 0);
             let n = loop {
@@ -443,22 +482,31 @@ impl ReadState {
             let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
             self.skipping = Some(self.line + lines);
         }
-        // Oversized lines within the batch itself.
-        let mut kept = Vec::with_capacity(buf.len());
+        // Oversized lines within the batch itself (only when the line limit is below the
+        // batch size) are blanked out, keeping the line numbers of the others.
         let mut line = self.line;
         let mut dropped = Vec::new();
-        let mut any_oversized = false;
-        for l in buf.split_inclusive(|&b| b == b'\n') {
-            if l.len() > self.max_line + 1 {
-                any_oversized = true;
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', &buf) {
+            if end - start > self.max_line {
                 dropped.push(line);
-                kept.push(b'\n');
-            } else {
-                kept.extend_from_slice(l);
             }
+            start = end + 1;
             line += 1;
         }
-        let data = if any_oversized { kept } else { buf };
+        let data = if dropped.is_empty() {
+            buf
+        } else {
+            let mut kept = Vec::with_capacity(buf.len());
+            for l in buf.split_inclusive(|&b| b == b'\n') {
+                if l.len() > self.max_line + 1 {
+                    kept.push(b'\n');
+                } else {
+                    kept.extend_from_slice(l);
+                }
+            }
+            kept
+        };
         if self.format.is_none() {
             // The first line that parses decides; lines before it are rejected by the
             // parser like any malformed line. Input with no such line is read as combined.
@@ -502,6 +550,7 @@ fn write_all(
     stop: &AtomicBool,
     progress: &Progress,
     summaries: &mut [InputSummary],
+    pool: &BufferPool,
 ) -> Result<Outcome, PipelineError> {
     let mut next = 0usize;
     let mut dirty = false;
@@ -544,6 +593,7 @@ fn write_all(
         if let Err(e) = output.write_all(&result.out) {
             return write_failed(e);
         }
+        pool.give(result.out);
         dirty = true;
         progress.lines.fetch_add(result.lines, Ordering::Relaxed);
         let summary = &mut summaries[result.input];

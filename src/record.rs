@@ -284,7 +284,9 @@ impl<'a> RawRecordBuilder<'a> {
 
 /// An anonymized access record: the only thing encoders and sinks accept.
 ///
-/// Every text field is [`SafeText`]: escaped, length-capped, one line.
+/// Every text field is [`SafeText`]: escaped, length-capped, one line. Text fields that are
+/// absent are empty, so a record can be refilled without allocating
+/// ([`Anonymizer::apply_into`](crate::Anonymizer::apply_into)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnonRecord {
     pub(crate) time: Timestamp,
@@ -292,12 +294,12 @@ pub struct AnonRecord {
     pub(crate) visitor: Option<VisitorId>,
     pub(crate) method: Option<&'static str>,
     pub(crate) path: SafeText,
-    pub(crate) query: Option<SafeText>,
+    pub(crate) query: SafeText,
     pub(crate) protocol: Option<&'static str>,
-    pub(crate) host: Option<SafeText>,
+    pub(crate) host: SafeText,
     pub(crate) status: Option<u16>,
     pub(crate) bytes: Option<u64>,
-    pub(crate) referrer: Option<SafeText>,
+    pub(crate) referrer: SafeText,
     pub(crate) user_agent: Option<UserAgentClass>,
     pub(crate) time_to_head: Option<Duration>,
     pub(crate) duration: Option<Duration>,
@@ -306,6 +308,28 @@ pub struct AnonRecord {
 }
 
 impl AnonRecord {
+    /// A record with every field empty, to be filled by the anonymizer.
+    pub(crate) fn empty() -> Self {
+        Self {
+            time: Timestamp::default(),
+            network: None,
+            visitor: None,
+            method: None,
+            path: SafeText::default(),
+            query: SafeText::default(),
+            protocol: None,
+            host: SafeText::default(),
+            status: None,
+            bytes: None,
+            referrer: SafeText::default(),
+            user_agent: None,
+            time_to_head: None,
+            duration: None,
+            outcome: None,
+            headers: Vec::new(),
+        }
+    }
+
     /// When the request began, at the policy's precision.
     pub fn time(&self) -> Timestamp {
         self.time
@@ -333,7 +357,7 @@ impl AnonRecord {
 
     /// The allow-listed query parameters, without `?`.
     pub fn query(&self) -> Option<&SafeText> {
-        self.query.as_ref()
+        self.query.non_empty()
     }
 
     /// The protocol (`HTTP/1.1`).
@@ -343,7 +367,7 @@ impl AnonRecord {
 
     /// The host name the request was for.
     pub fn host(&self) -> Option<&SafeText> {
-        self.host.as_ref()
+        self.host.non_empty()
     }
 
     /// The response status.
@@ -358,7 +382,7 @@ impl AnonRecord {
 
     /// The referrer's origin.
     pub fn referrer(&self) -> Option<&SafeText> {
-        self.referrer.as_ref()
+        self.referrer.non_empty()
     }
 
     /// The reduced user agent.

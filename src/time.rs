@@ -25,7 +25,7 @@ pub(crate) const MONTHS: [&str; 12] = [
 /// let t = Timestamp::from_utc(2026, 11, 24, 4, 5, 6, 789).unwrap();
 /// assert_eq!(t.to_string(), "2026-11-24T04:05:06.789Z");
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
 pub struct Timestamp(i64);
 
 /// The calendar fields of a [`Timestamp`] in UTC.

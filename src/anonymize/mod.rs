@@ -190,71 +190,70 @@ impl Anonymizer {
 
     /// Anonymizes one record.
     pub fn apply(&self, raw: &RawRecord<'_>) -> AnonRecord {
+        let mut record = AnonRecord::empty();
+        self.apply_into(raw, &mut record);
+        record
+    }
+
+    /// Anonymizes one record into `record`, replacing everything it held and reusing its
+    /// allocations: the way to anonymize many records without allocating for each.
+    pub fn apply_into(&self, raw: &RawRecord<'_>, record: &mut AnonRecord) {
         let policy = &self.policy;
         let ip = match &raw.client {
             ClientAddr::Unknown => None,
             ClientAddr::Ip(ip) => Some(ip.to_canonical()),
             ClientAddr::Text(text) => parse_client_ip(text),
         };
-        let host = url::reduce_host(&raw.host);
-        let visitor = match (&self.day_keys, ip) {
-            (Some(keys), Some(ip)) => keys.pseudonym(
-                raw.time,
-                ip,
-                &raw.user_agent,
-                host.as_deref().unwrap_or_default().as_bytes(),
-            ),
+        record.host.clear();
+        url::reduce_host(&raw.host, &mut record.host);
+        record.visitor = match (&self.day_keys, ip) {
+            (Some(keys), Some(ip)) => {
+                keys.pseudonym(raw.time, ip, &raw.user_agent, record.host.as_str().as_bytes())
+            }
             _ => None,
         };
         let (path, query) = url::split_target(&raw.target);
-        let mut scratch = Vec::with_capacity(path.len() + 8);
-        let path = match &raw.route {
-            Some(route) => SafeText::escape(route, policy.path.max_length),
-            None => {
-                url::template_path(path, &mut scratch);
-                SafeText::escape(&scratch, policy.path.max_length)
+        record.path.clear();
+        match &raw.route {
+            Some(route) => {
+                record.path.push_escaped(route, policy.path.max_length);
             }
-        };
-        let query = query.and_then(|q| {
-            scratch.clear();
-            url::filter_query(q, &self.query_allow, &mut scratch);
-            (!scratch.is_empty()).then(|| SafeText::escape(&scratch, MAX_QUERY_LEN))
-        });
-        let referrer = match policy.referrer.keep {
-            ReferrerKeep::Origin => url::reduce_referrer(&raw.referrer).map(SafeText::from_trusted),
-            ReferrerKeep::None => None,
-        };
-        let user_agent = match policy.user_agent.keep {
+            None => url::template_path(path, policy.path.max_length, &mut record.path),
+        }
+        record.query.clear();
+        if let Some(query) = query {
+            url::filter_query(query, &self.query_allow, MAX_QUERY_LEN, &mut record.query);
+        }
+        record.referrer.clear();
+        if policy.referrer.keep == ReferrerKeep::Origin {
+            url::reduce_referrer(&raw.referrer, &mut record.referrer);
+        }
+        record.user_agent = match policy.user_agent.keep {
             UserAgentKeep::Reduced if !raw.user_agent.is_empty() && *raw.user_agent != *b"-" => {
                 Some(self.user_agents.classify(&raw.user_agent))
             }
             _ => None,
         };
-        AnonRecord {
-            time: raw.time.coarsen(policy.time.precision),
-            network: ip
-                .map(|ip| truncate_ip(ip, policy.network.ipv4_prefix, policy.network.ipv6_prefix)),
-            visitor,
-            method: normalize(&raw.method, KNOWN_METHODS, "OTHER"),
-            path,
-            query,
-            protocol: normalize(&raw.protocol, KNOWN_PROTOCOLS, "OTHER"),
-            host: host.map(SafeText::from_trusted),
-            status: raw.status.filter(|s| (100..=999).contains(s)),
-            bytes: raw.bytes,
-            referrer,
-            user_agent,
-            time_to_head: raw.time_to_head,
-            duration: raw.duration,
-            outcome: raw.outcome,
-            headers: self.allowed_headers(raw),
+        record.time = raw.time.coarsen(policy.time.precision);
+        record.network =
+            ip.map(|ip| truncate_ip(ip, policy.network.ipv4_prefix, policy.network.ipv6_prefix));
+        record.method = normalize(&raw.method, KNOWN_METHODS, "OTHER");
+        record.protocol = normalize(&raw.protocol, KNOWN_PROTOCOLS, "OTHER");
+        record.status = raw.status.filter(|s| (100..=999).contains(s));
+        record.bytes = raw.bytes;
+        record.time_to_head = raw.time_to_head;
+        record.duration = raw.duration;
+        record.outcome = raw.outcome;
+        record.headers.clear();
+        if !self.header_allow.is_empty() {
+            record.headers.extend(self.allowed_headers(raw));
         }
     }
 
-    fn allowed_headers(&self, raw: &RawRecord<'_>) -> Vec<(Box<str>, SafeText)> {
-        if self.header_allow.is_empty() {
-            return Vec::new();
-        }
+    fn allowed_headers<'r>(
+        &'r self,
+        raw: &'r RawRecord<'_>,
+    ) -> impl Iterator<Item = (Box<str>, SafeText)> + 'r {
         raw.headers
             .iter()
             .filter_map(|(name, value)| {
@@ -268,7 +267,6 @@ impl Anonymizer {
                 };
                 Some((name.clone(), value))
             })
-            .collect()
     }
 }
 

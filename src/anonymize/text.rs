@@ -36,6 +36,39 @@ impl SafeText {
         debug_assert!(is_safe(&text), "trusted text must be safe");
         Self(text)
     }
+
+    /// Empties the text, keeping its allocation for reuse.
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Appends the escaped form of `raw`, keeping the whole text within `cap` bytes (plus
+    /// the marker). Returns whether it was cut.
+    pub(crate) fn push_escaped(&mut self, raw: &[u8], cap: usize) -> bool {
+        escape(raw, cap.saturating_sub(self.0.len()), &mut self.0)
+    }
+
+    /// Appends text built from safe pieces only (placeholders, validated ASCII names).
+    pub(crate) fn push_trusted(&mut self, text: &str) {
+        debug_assert!(is_safe(text), "trusted text must be safe");
+        self.0.push_str(text);
+    }
+
+    /// Appends one safe ASCII byte.
+    pub(crate) fn push_trusted_byte(&mut self, b: u8) {
+        debug_assert!(is_plain_ascii(b), "trusted byte must be plain ASCII");
+        self.0.push(char::from(b));
+    }
+
+    /// The text as `Some` when it is not empty.
+    pub(crate) fn non_empty(&self) -> Option<&Self> {
+        (!self.0.is_empty()).then_some(self)
+    }
 }
 
 impl fmt::Display for SafeText {

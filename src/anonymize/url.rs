@@ -1,6 +1,7 @@
 //! Request targets, referrers and hosts: path templating, query allow-listing, origins.
 
 use super::identifiers::{MIN_DIGIT_RUN, classify, percent_decode};
+use super::text::{SafeText, TRUNCATION_MARKER};
 
 /// Written instead of a request target that is neither origin-form, absolute-form nor `*`.
 pub(crate) const INVALID_TARGET: &str = ":invalid";
@@ -46,48 +47,52 @@ fn scheme_of(url: &[u8]) -> Option<(&'static str, &[u8])> {
     }
 }
 
-/// Writes the templated form of a request path to `out`.
+/// Writes the templated form of a request path to `out`, at most `cap` bytes of it.
 ///
 /// Identifier-like segments become placeholders (`/users/42` → `/users/:num`), path
 /// parameters (`;jsessionid=…`) are removed, everything else stays percent-encoded as it
 /// came. An empty path is `/`; a target that is not a path (nor `*`) is [`INVALID_TARGET`].
-pub(crate) fn template_path(path: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn template_path(path: &[u8], cap: usize, out: &mut SafeText) {
     if path == b"*" {
-        out.push(b'*');
+        out.push_trusted("*");
         return;
     }
     if path.is_empty() {
-        out.push(b'/');
+        out.push_trusted("/");
         return;
     }
     if path[0] != b'/' {
-        out.extend_from_slice(INVALID_TARGET.as_bytes());
+        out.push_trusted(INVALID_TARGET);
         return;
     }
     for (n, segment) in path[1..].split(|&b| b == b'/').enumerate() {
         if n == MAX_SEGMENTS {
-            out.extend_from_slice(b"/");
-            out.extend_from_slice(super::text::TRUNCATION_MARKER.as_bytes());
+            out.push_trusted("/");
+            out.push_trusted(TRUNCATION_MARKER);
             return;
         }
-        out.push(b'/');
+        out.push_trusted("/");
         let segment = match memchr::memchr(b';', segment) {
             Some(i) => &segment[..i],
             None => segment,
         };
-        match classify(segment) {
-            Some(placeholder) => out.extend_from_slice(placeholder.as_str().as_bytes()),
-            None => out.extend_from_slice(segment),
+        let cut = match classify(segment) {
+            Some(placeholder) => out.push_escaped(placeholder.as_str().as_bytes(), cap),
+            None => out.push_escaped(segment, cap),
+        };
+        if cut {
+            return;
         }
     }
 }
 
-/// Writes the allow-listed part of a query string to `out` (without the `?`).
+/// Writes the allow-listed part of a query string to `out` (without the `?`), at most
+/// `cap` bytes of it.
 ///
 /// Parameters whose percent-decoded key is not on `allow` (compared ignoring ASCII case)
 /// are dropped, key and value. Kept values pass the identifier rules like path segments,
 /// except that short numbers (`page=2`) are kept.
-pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], out: &mut Vec<u8>) {
+pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], cap: usize, out: &mut SafeText) {
     for pair in query.split(|&b| b == b'&') {
         let (key, value) = match memchr::memchr(b'=', pair) {
             Some(i) => (&pair[..i], Some(&pair[i + 1..])),
@@ -97,22 +102,25 @@ pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], out: &mut Vec<u8>) 
             continue;
         }
         let decoded = percent_decode(key);
-        if !allow
-            .iter()
-            .any(|a| a.as_bytes().eq_ignore_ascii_case(&decoded))
-        {
+        if !allow.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(&decoded)) {
             continue;
         }
         if !out.is_empty() {
-            out.push(b'&');
+            out.push_trusted("&");
         }
-        out.extend_from_slice(key);
+        if out.push_escaped(key, cap) {
+            return;
+        }
         if let Some(value) = value {
-            out.push(b'=');
-            let short_number = value.len() < MIN_DIGIT_RUN && value.iter().all(u8::is_ascii_digit);
-            match classify(value).filter(|_| !short_number) {
-                Some(placeholder) => out.extend_from_slice(placeholder.as_str().as_bytes()),
-                None => out.extend_from_slice(value),
+            out.push_trusted("=");
+            let short_number =
+                value.len() < MIN_DIGIT_RUN && value.iter().all(u8::is_ascii_digit);
+            let cut = match classify(value).filter(|_| !short_number) {
+                Some(placeholder) => out.push_escaped(placeholder.as_str().as_bytes(), cap),
+                None => out.push_escaped(value, cap),
+            };
+            if cut {
+                return;
             }
         }
     }
@@ -122,9 +130,12 @@ pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], out: &mut Vec<u8>) 
 ///
 /// Only `http` and `https` referrers with a valid DNS host name are kept; user information
 /// is removed, the default port is dropped, the host is lower-cased. Referrers with IP
-/// address literals, other schemes or anything unparseable are dropped (`None`).
-pub(crate) fn reduce_referrer(raw: &[u8]) -> Option<String> {
-    let (scheme, rest) = scheme_of(raw)?;
+/// address literals, other schemes or anything unparseable are dropped: nothing is
+/// written and the result is `false`.
+pub(crate) fn reduce_referrer(raw: &[u8], out: &mut SafeText) -> bool {
+    let Some((scheme, rest)) = scheme_of(raw) else {
+        return false;
+    };
     let end = rest
         .iter()
         .position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
@@ -138,74 +149,77 @@ pub(crate) fn reduce_referrer(raw: &[u8]) -> Option<String> {
         Some(i) => (&host_port[..i], Some(&host_port[i + 1..])),
         None => (host_port, None),
     };
-    let host = valid_host_name(host)?;
-    let mut origin = String::with_capacity(scheme.len() + 3 + host.len() + 6);
-    origin.push_str(scheme);
-    origin.push_str("://");
-    origin.push_str(&host);
-    if let Some(port) = port {
-        let default = if scheme == "https" { "443" } else { "80" };
-        let port_ok = !port.is_empty()
-            && port.len() <= 5
-            && port.iter().all(u8::is_ascii_digit)
-            && std::str::from_utf8(port)
-                .ok()
-                .and_then(|p| p.parse::<u16>().ok())
-                .is_some();
-        if !port_ok {
-            return None;
-        }
-        if port != default.as_bytes() {
-            origin.push(':');
-            // Checked above: ASCII digits only.
-            origin.push_str(std::str::from_utf8(port).unwrap_or_default());
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty() && p.len() <= 5 && p.iter().all(u8::is_ascii_digit) && parse_u32(p) <= 65_535
+    });
+    if !port_ok || !is_host_name(host) {
+        return false;
+    }
+    out.push_trusted(scheme);
+    out.push_trusted("://");
+    push_host_name(host, out);
+    let default: &[u8] = if scheme == "https" { b"443" } else { b"80" };
+    if let Some(port) = port.filter(|p| *p != default) {
+        out.push_trusted(":");
+        for &b in port {
+            out.push_trusted_byte(b);
         }
     }
-    Some(origin)
+    true
 }
 
-/// The host name of a `Host` header or `$host` value, lower-cased and without port.
+fn parse_u32(digits: &[u8]) -> u32 {
+    digits.iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
+}
+
+/// Writes the host name of a `Host` header or `$host` value, lower-cased and without port.
 ///
-/// `None` for IP address literals and anything that is not a DNS name.
-pub(crate) fn reduce_host(raw: &[u8]) -> Option<String> {
+/// IP address literals and anything that is not a DNS name are dropped (`false`).
+pub(crate) fn reduce_host(raw: &[u8], out: &mut SafeText) -> bool {
     let host = match memchr::memrchr(b':', raw) {
         Some(i) if raw[i + 1..].iter().all(u8::is_ascii_digit) => &raw[..i],
         _ => raw,
     };
-    valid_host_name(host)
+    if !is_host_name(host) {
+        return false;
+    }
+    push_host_name(host, out);
+    true
 }
 
-/// Lower-cases a DNS host name; refuses IP literals, empty labels and stray characters.
-fn valid_host_name(host: &[u8]) -> Option<String> {
+/// Whether `host` is a DNS host name: labels of letters, digits, `-` and `_`, an optional
+/// final dot, and a last label that is not numeric (which would make it an IPv4 literal).
+fn is_host_name(host: &[u8]) -> bool {
     let host = host.strip_suffix(b".").unwrap_or(host);
     if host.is_empty() || host.len() > 253 {
-        return None;
+        return false;
     }
     let (mut label_len, mut label_numeric) = (0usize, true);
     for &b in host {
         if b == b'.' {
             if label_len == 0 {
-                return None;
+                return false;
             }
             (label_len, label_numeric) = (0, true);
         } else if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
             label_len += 1;
             label_numeric &= b.is_ascii_digit();
             if label_len > 63 {
-                return None;
+                return false;
             }
         } else {
-            return None;
+            return false;
         }
     }
-    // A name whose last label is numeric is an IPv4 literal (or an attempt at one).
-    if label_len == 0 || label_numeric {
-        return None;
+    label_len > 0 && !label_numeric
+}
+
+/// Appends a name that passed [`is_host_name`], lower-cased, without a final dot.
+fn push_host_name(host: &[u8], out: &mut SafeText) {
+    let host = host.strip_suffix(b".").unwrap_or(host);
+    for &b in host {
+        out.push_trusted_byte(b.to_ascii_lowercase());
     }
-    // Checked above: ASCII only.
-    let mut name = String::from_utf8_lossy(host).into_owned();
-    name.make_ascii_lowercase();
-    Some(name)
 }
 
 #[cfg(test)]
@@ -213,9 +227,9 @@ mod tests {
     use super::*;
 
     fn path(s: &str) -> String {
-        let mut out = Vec::new();
-        template_path(s.as_bytes(), &mut out);
-        String::from_utf8(out).expect("utf-8")
+        let mut out = SafeText::default();
+        template_path(s.as_bytes(), 4096, &mut out);
+        out.as_str().to_owned()
     }
 
     fn query(s: &str) -> String {
@@ -223,13 +237,19 @@ mod tests {
             .into_iter()
             .map(Box::from)
             .collect();
-        let mut out = Vec::new();
-        filter_query(s.as_bytes(), &allow, &mut out);
-        String::from_utf8(out).expect("utf-8")
+        let mut out = SafeText::default();
+        filter_query(s.as_bytes(), &allow, 512, &mut out);
+        out.as_str().to_owned()
     }
 
     fn referrer(s: &str) -> Option<String> {
-        reduce_referrer(s.as_bytes())
+        let mut out = SafeText::default();
+        reduce_referrer(s.as_bytes(), &mut out).then(|| out.as_str().to_owned())
+    }
+
+    fn host(s: &[u8]) -> Option<String> {
+        let mut out = SafeText::default();
+        reduce_host(s, &mut out).then(|| out.as_str().to_owned())
     }
 
     #[test]
@@ -338,13 +358,10 @@ mod tests {
 
     #[test]
     fn hosts_are_names_only() {
-        assert_eq!(
-            reduce_host(b"WWW.Example.com:8080").as_deref(),
-            Some("www.example.com")
-        );
-        assert_eq!(reduce_host(b"example.com.").as_deref(), Some("example.com"));
-        assert_eq!(reduce_host(b"198.51.100.23:80"), None);
-        assert_eq!(reduce_host(b"[2001:db8::1]:80"), None);
-        assert_eq!(reduce_host(b"evil\x1b.example"), None);
+        assert_eq!(host(b"WWW.Example.com:8080").as_deref(), Some("www.example.com"));
+        assert_eq!(host(b"example.com.").as_deref(), Some("example.com"));
+        assert_eq!(host(b"198.51.100.23:80"), None);
+        assert_eq!(host(b"[2001:db8::1]:80"), None);
+        assert_eq!(host(b"evil\x1b.example"), None);
     }
 }

@@ -468,25 +468,28 @@ fn version_after(ua: &[u8], mut at: usize) -> Option<u16> {
 const SHARDS: usize = 16;
 const ENTRIES_PER_SHARD: usize = 1024;
 
-/// A bounded cache of classifications keyed by a randomly keyed 64-bit hash of the whole
+/// A bounded cache of classifications keyed by a randomly seeded 64-bit hash of the whole
 /// user agent; the raw strings themselves are not kept.
+///
+/// The hash is fast, not cryptographic: a collision, which an outsider cannot aim for
+/// without the seed, would only give one user agent another's classification.
 #[derive(Debug)]
 pub(crate) struct UserAgentCache {
-    hasher: RandomState,
+    seed: u64,
     shards: [Mutex<HashMap<u64, UserAgentClass, IdentityHasher>>; SHARDS],
 }
 
 impl UserAgentCache {
     pub(crate) fn new() -> Self {
         Self {
-            hasher: RandomState::new(),
+            seed: RandomState::new().hash_one(0x616e_6f6e_6c6f_67u64),
             shards: std::array::from_fn(|_| Mutex::new(HashMap::default())),
         }
     }
 
     /// The classification of `raw`, from the cache when it was seen recently.
     pub(crate) fn classify(&self, raw: &[u8]) -> UserAgentClass {
-        let hash = self.hasher.hash_one(raw);
+        let hash = seeded_hash(self.seed, raw);
         // The low bits pick the shard; the map hashes with the full value.
         let shard = &self.shards[usize::try_from(hash % SHARDS as u64).unwrap_or_default()];
         if let Some(class) = shard.lock().unwrap_or_else(|e| e.into_inner()).get(&hash) {
@@ -500,6 +503,22 @@ impl UserAgentCache {
         map.insert(hash, class);
         class
     }
+}
+
+/// A seeded multiply-rotate hash over 8-byte words.
+fn seeded_hash(seed: u64, bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K);
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    h = (h ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    h ^ (h >> 31)
 }
 
 /// The keys are already random hashes; hashing them again is wasted time.

@@ -35,7 +35,7 @@ pub(super) fn encode(r: &AnonRecord, combined: bool, out: &mut Vec<u8>) {
     out.extend_from_slice(r.method.unwrap_or("-").as_bytes());
     out.push(b' ');
     out.extend_from_slice(r.path.as_str().as_bytes());
-    if let Some(q) = &r.query {
+    if let Some(q) = r.query() {
         out.push(b'?');
         out.extend_from_slice(q.as_str().as_bytes());
     }
@@ -55,7 +55,7 @@ pub(super) fn encode(r: &AnonRecord, combined: bool, out: &mut Vec<u8>) {
     }
     if combined {
         out.extend_from_slice(b" \"");
-        out.extend_from_slice(r.referrer.as_ref().map_or("-", |t| t.as_str()).as_bytes());
+        out.extend_from_slice(r.referrer().map_or("-", |t| t.as_str()).as_bytes());
         out.extend_from_slice(b"\" \"");
         match &r.user_agent {
             Some(ua) => ua.write_synthetic(out),

@@ -24,8 +24,10 @@ pub(crate) fn parse_clf(line: &[u8]) -> Result<ClfLine<'_>, Reject> {
     let mut rest = line;
     let host = token(&mut rest).ok_or(Reject::Malformed)?;
     // Ident and user are dropped; the user field can hold anything up to the ` [`.
-    let open = memchr::memmem::find(rest, b" [").ok_or(Reject::Malformed)?;
-    rest = &rest[open + 2..];
+    let open = memchr::memchr(b'[', rest)
+        .filter(|&i| i > 0 && rest[i - 1] == b' ')
+        .ok_or(Reject::Malformed)?;
+    rest = &rest[open + 1..];
     let close = memchr::memchr(b']', rest).ok_or(Reject::Malformed)?;
     let time = parse_clf_time(&rest[..close]).ok_or(Reject::InvalidTimestamp)?;
     rest = rest[close + 1..]
