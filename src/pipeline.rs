@@ -246,8 +246,8 @@ pub fn run(
     let pool = Arc::new(BufferPool::default());
     let mut handles = Vec::with_capacity(threads + 1);
     for _ in 0..threads {
-        let (batch_tx, batch_rx) = sync_channel::<Batch>(2);
-        let (result_tx, result_rx) = sync_channel::<BatchResult>(2);
+        let (batch_tx, batch_rx) = sync_channel::<Batch>(4);
+        let (result_tx, result_rx) = sync_channel::<BatchResult>(4);
         let (config, pool) = (config.clone(), pool.clone());
         handles.push(spawn("anonlog-worker", move || {
             work(&config, &batch_rx, &result_tx, &pool);

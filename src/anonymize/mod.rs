@@ -22,7 +22,6 @@ pub use visitor::{Clock, SystemClock, VisitorId, VisitorKeySource, WeakSecret};
 
 use crate::policy::{Policy, PolicyError, ReferrerKeep, UserAgentKeep};
 use crate::record::{AnonRecord, ClientAddr, RawRecord};
-use user_agent::UserAgentCache;
 use visitor::DayKeys;
 
 /// Longest kept query string, in bytes.
@@ -82,7 +81,6 @@ pub struct Anonymizer {
     query_allow: Box<[Box<str>]>,
     header_allow: Box<[Box<str>]>,
     day_keys: Option<DayKeys>,
-    user_agents: UserAgentCache,
 }
 
 impl fmt::Debug for Anonymizer {
@@ -155,7 +153,6 @@ impl AnonymizerBuilder {
             header_allow: boxed(&policy.headers.allow, true),
             policy,
             day_keys,
-            user_agents: UserAgentCache::new(),
         })
     }
 }
@@ -230,7 +227,7 @@ impl Anonymizer {
         }
         record.user_agent = match policy.user_agent.keep {
             UserAgentKeep::Reduced if !raw.user_agent.is_empty() && *raw.user_agent != *b"-" => {
-                Some(self.user_agents.classify(&raw.user_agent))
+                Some(user_agent::classify_cached(&raw.user_agent))
             }
             _ => None,
         };

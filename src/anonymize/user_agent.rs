@@ -11,7 +11,8 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::{LazyLock, Mutex};
+use std::cell::RefCell;
+use std::sync::LazyLock;
 
 use memchr::memmem;
 
@@ -54,56 +55,55 @@ impl UserAgentClass {
     /// Each template carries only the reduced facts, in the tokens GoAccess and AWStats
     /// look for, so both report the same browser and OS family as for the raw string.
     pub(crate) fn write_synthetic(&self, out: &mut Vec<u8>) {
-        use std::io::Write as _;
-        let v = Version(self.major);
-        let os = os_token(self.os);
-        // Writing to a Vec cannot fail.
-        let _ = match (self.browser, self.bot, self.os == "iOS") {
-            ("Bot", true, _) => write!(out, "Bot/{v} (+http://bot.invalid/)"),
-            (name, true, _) => write!(out, "{name}/{v}"),
-            ("Chrome", _, true) => write!(out, "Mozilla/5.0 ({os}) CriOS/{v} Safari/604.1"),
-            ("Chrome", ..) => write!(out, "Mozilla/5.0 ({os}) Chrome/{v}"),
-            ("Chromium", ..) => write!(out, "Mozilla/5.0 ({os}) Chromium/{v} Chrome/{v}"),
-            ("Edge", _, true) => write!(out, "Mozilla/5.0 ({os}) EdgiOS/{v} Safari/604.1"),
-            ("Edge", ..) => write!(out, "Mozilla/5.0 ({os}) Chrome/{v} Edg/{v}"),
-            ("Opera", ..) => write!(out, "Mozilla/5.0 ({os}) OPR/{v}"),
-            ("Samsung Internet", ..) => {
-                write!(
-                    out,
-                    "Mozilla/5.0 ({os}) SamsungBrowser/{v} Chrome/0.0 Mobile"
-                )
+        for &b in self.synthetic_template().as_bytes() {
+            match b {
+                OS => out.extend_from_slice(os_token(self.os).as_bytes()),
+                VERSION => {
+                    if let Some(major) = self.major {
+                        crate::format::push_decimal(out, u64::from(major));
+                        out.extend_from_slice(b".0");
+                    }
+                }
+                NAME => out.extend_from_slice(self.browser.as_bytes()),
+                b => out.push(b),
             }
-            ("Yandex Browser", ..) => write!(out, "Mozilla/5.0 ({os}) YaBrowser/{v} Chrome/0.0"),
-            ("Vivaldi", ..) => write!(out, "Mozilla/5.0 ({os}) Chrome/0.0 Vivaldi/{v}"),
-            ("Firefox", _, true) => write!(out, "Mozilla/5.0 ({os}) FxiOS/{v} Safari/605.1.15"),
-            ("Firefox", ..) => write!(out, "Mozilla/5.0 ({os}) Firefox/{v}"),
-            ("Safari", _, true) => {
-                write!(
-                    out,
-                    "Mozilla/5.0 ({os}) Version/{v} Mobile/15E148 Safari/604.1"
-                )
-            }
-            ("Safari", ..) => write!(out, "Mozilla/5.0 ({os}) Version/{v} Safari/605.1.15"),
-            ("Internet Explorer", ..) if self.major.is_some_and(|m| m >= 11) => {
-                write!(out, "Mozilla/5.0 ({os}; Trident/7.0; rv:{v}) like Gecko")
-            }
-            ("Internet Explorer", ..) => write!(out, "Mozilla/5.0 (compatible; MSIE {v}; {os})"),
-            _ => write!(out, "Mozilla/5.0 ({os})"),
-        };
+        }
     }
-}
 
-/// A major version written as `124.0`, or nothing when unknown.
-struct Version(Option<u16>);
-
-impl std::fmt::Display for Version {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(major) => write!(f, "{major}.0"),
-            None => Ok(()),
+    /// The template of the synthetic user agent, with [`OS`], [`VERSION`] and [`NAME`]
+    /// standing for the platform token, the version and the family name.
+    fn synthetic_template(&self) -> &'static str {
+        match (self.browser, self.bot, self.os == "iOS") {
+            ("Bot", true, _) => "Bot/\u{2} (+http://bot.invalid/)",
+            (_, true, _) => "\u{3}/\u{2}",
+            ("Chrome", _, true) => "Mozilla/5.0 (\u{1}) CriOS/\u{2} Safari/604.1",
+            ("Chrome", ..) => "Mozilla/5.0 (\u{1}) Chrome/\u{2}",
+            ("Chromium", ..) => "Mozilla/5.0 (\u{1}) Chromium/\u{2} Chrome/\u{2}",
+            ("Edge", _, true) => "Mozilla/5.0 (\u{1}) EdgiOS/\u{2} Safari/604.1",
+            ("Edge", ..) => "Mozilla/5.0 (\u{1}) Chrome/\u{2} Edg/\u{2}",
+            ("Opera", ..) => "Mozilla/5.0 (\u{1}) OPR/\u{2}",
+            ("Samsung Internet", ..) => "Mozilla/5.0 (\u{1}) SamsungBrowser/\u{2} Chrome/0.0 Mobile",
+            ("Yandex Browser", ..) => "Mozilla/5.0 (\u{1}) YaBrowser/\u{2} Chrome/0.0",
+            ("Vivaldi", ..) => "Mozilla/5.0 (\u{1}) Chrome/0.0 Vivaldi/\u{2}",
+            ("Firefox", _, true) => "Mozilla/5.0 (\u{1}) FxiOS/\u{2} Safari/605.1.15",
+            ("Firefox", ..) => "Mozilla/5.0 (\u{1}) Firefox/\u{2}",
+            ("Safari", _, true) => "Mozilla/5.0 (\u{1}) Version/\u{2} Mobile/15E148 Safari/604.1",
+            ("Safari", ..) => "Mozilla/5.0 (\u{1}) Version/\u{2} Safari/605.1.15",
+            ("Internet Explorer", ..) if self.major.is_some_and(|m| m >= 11) => {
+                "Mozilla/5.0 (\u{1}; Trident/7.0; rv:\u{2}) like Gecko"
+            }
+            ("Internet Explorer", ..) => "Mozilla/5.0 (compatible; MSIE \u{2}; \u{1})",
+            _ => "Mozilla/5.0 (\u{1})",
         }
     }
 }
+
+/// Marks the platform token in a synthetic template.
+const OS: u8 = 1;
+/// Marks the `major.0` version in a synthetic template (nothing when unknown).
+const VERSION: u8 = 2;
+/// Marks the family name in a synthetic template.
+const NAME: u8 = 3;
 
 /// The platform token analyzers recognise for an OS family. None of them contains a word
 /// that GoAccess or AWStats take for a crawler (`bot`, `link`, `feed`, `Google`, …).
@@ -465,44 +465,37 @@ fn version_after(ua: &[u8], mut at: usize) -> Option<u16> {
     std::str::from_utf8(&ua[at..at + digits]).ok()?.parse().ok()
 }
 
-const SHARDS: usize = 16;
-const ENTRIES_PER_SHARD: usize = 1024;
+/// Entries of each thread's cache; a full cache is emptied and refilled.
+const CACHE_ENTRIES: usize = 4096;
 
-/// A bounded cache of classifications keyed by a randomly seeded 64-bit hash of the whole
-/// user agent; the raw strings themselves are not kept.
-///
-/// The hash is fast, not cryptographic: a collision, which an outsider cannot aim for
-/// without the seed, would only give one user agent another's classification.
-#[derive(Debug)]
-pub(crate) struct UserAgentCache {
-    seed: u64,
-    shards: [Mutex<HashMap<u64, UserAgentClass, IdentityHasher>>; SHARDS],
+/// Seed of the cache keys, random per process.
+static SEED: LazyLock<u64> = LazyLock::new(|| RandomState::new().hash_one(0x616e_6f6e_6c6f_67u64));
+
+thread_local! {
+    /// Classifications by a seeded 64-bit hash of the whole user agent; the raw strings are
+    /// not kept. One cache per thread: classification does not depend on the policy, and
+    /// threads never wait for each other.
+    static CACHE: RefCell<HashMap<u64, UserAgentClass, IdentityHasher>> =
+        RefCell::new(HashMap::default());
 }
 
-impl UserAgentCache {
-    pub(crate) fn new() -> Self {
-        Self {
-            seed: RandomState::new().hash_one(0x616e_6f6e_6c6f_67u64),
-            shards: std::array::from_fn(|_| Mutex::new(HashMap::default())),
-        }
-    }
-
-    /// The classification of `raw`, from the cache when it was seen recently.
-    pub(crate) fn classify(&self, raw: &[u8]) -> UserAgentClass {
-        let hash = seeded_hash(self.seed, raw);
-        // The low bits pick the shard; the map hashes with the full value.
-        let shard = &self.shards[usize::try_from(hash % SHARDS as u64).unwrap_or_default()];
-        if let Some(class) = shard.lock().unwrap_or_else(|e| e.into_inner()).get(&hash) {
+/// Classifies a raw user agent through this thread's bounded cache.
+///
+/// The key hash is fast, not cryptographic: a collision, which an outsider cannot aim for
+/// without the seed, would only give one user agent another's classification.
+pub(crate) fn classify_cached(raw: &[u8]) -> UserAgentClass {
+    let hash = seeded_hash(*SEED, raw);
+    CACHE.with_borrow_mut(|cache| {
+        if let Some(class) = cache.get(&hash) {
             return *class;
         }
         let class = classify_user_agent(raw);
-        let mut map = shard.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= ENTRIES_PER_SHARD {
-            map.clear();
+        if cache.len() >= CACHE_ENTRIES {
+            cache.clear();
         }
-        map.insert(hash, class);
+        cache.insert(hash, class);
         class
-    }
+    })
 }
 
 /// A seeded multiply-rotate hash over 8-byte words.
@@ -715,22 +708,18 @@ pub(crate) mod tests {
 
     #[test]
     fn cache_returns_the_same_class() {
-        let cache = UserAgentCache::new();
         for &(ua, ..) in CASES {
-            let first = cache.classify(ua.as_bytes());
-            assert_eq!(cache.classify(ua.as_bytes()), first);
+            let first = classify_cached(ua.as_bytes());
+            assert_eq!(classify_cached(ua.as_bytes()), first);
             assert_eq!(first, classify_user_agent(ua.as_bytes()));
         }
     }
 
     #[test]
     fn cache_stays_bounded() {
-        let cache = UserAgentCache::new();
-        for i in 0..(SHARDS * ENTRIES_PER_SHARD * 3) {
-            cache.classify(format!("agent-{i}").as_bytes());
+        for i in 0..(CACHE_ENTRIES * 3) {
+            classify_cached(format!("agent-{i}").as_bytes());
         }
-        for shard in &cache.shards {
-            assert!(shard.lock().expect("lock").len() <= ENTRIES_PER_SHARD);
-        }
+        assert!(CACHE.with_borrow(HashMap::len) <= CACHE_ENTRIES);
     }
 }

@@ -13,7 +13,9 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
 use std::time::{Duration, SystemTime};
 
 use hkdf::Hkdf;
@@ -109,9 +111,11 @@ struct DayKey {
     created: SystemTime,
 }
 
-#[derive(Default)]
+/// An immutable snapshot of the keys; replaced whole when a key is made or destroyed, so
+/// that readers never wait. A key is zeroized when the last snapshot holding it is gone.
+#[derive(Default, Clone)]
 struct Slots {
-    keys: Vec<DayKey>,
+    keys: Vec<Arc<DayKey>>,
     /// Newest record day seen.
     newest: Option<i64>,
     /// Days before this one have had their key destroyed and get no pseudonym.
@@ -122,7 +126,9 @@ struct Slots {
 pub(crate) struct DayKeys {
     source: VisitorKeySource,
     clock: Arc<dyn Clock>,
-    slots: RwLock<Slots>,
+    slots: ArcSwap<Slots>,
+    /// Serializes replacements of `slots`.
+    writer: Mutex<()>,
 }
 
 impl fmt::Debug for DayKeys {
@@ -139,7 +145,8 @@ impl DayKeys {
         Self {
             source,
             clock,
-            slots: RwLock::new(Slots::default()),
+            slots: ArcSwap::from_pointee(Slots::default()),
+            writer: Mutex::new(()),
         }
     }
 
@@ -155,24 +162,31 @@ impl DayKeys {
         let day = time.utc_day();
         let now = self.clock.now();
         {
-            let slots = self.slots.read().unwrap_or_else(|e| e.into_inner());
+            let slots = self.slots.load();
             if let Some(key) = slots.keys.iter().find(|k| k.day == day)
                 && !is_expired(key, now)
             {
                 return Some(mac_pseudonym(key.mac.clone(), ip, user_agent, host));
             }
         }
-        let mut slots = self.slots.write().unwrap_or_else(|e| e.into_inner());
-        let mac = self.key_for(&mut slots, day, now)?;
+        let mac = self.update(|keys, slots| keys.key_for(slots, day, now))?;
         Some(mac_pseudonym(mac, ip, user_agent, host))
+    }
+
+    /// Replaces the snapshot with a changed copy, one writer at a time.
+    fn update<T>(&self, change: impl FnOnce(&Self, &mut Slots) -> T) -> T {
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slots = Slots::clone(&self.slots.load());
+        let result = change(self, &mut slots);
+        self.slots.store(Arc::new(slots));
+        result
     }
 
     /// Destroys keys older than [`MAX_KEY_AGE`]; long-running writers call this periodically
     /// so that keys do not outlive their age on an idle server.
     pub(crate) fn purge_expired(&self) {
         let now = self.clock.now();
-        let mut slots = self.slots.write().unwrap_or_else(|e| e.into_inner());
-        self.evict(&mut slots, |k| is_expired(k, now));
+        self.update(|keys, slots| keys.evict(slots, |k| is_expired(k, now)));
     }
 
     fn evict(&self, slots: &mut Slots, mut doomed: impl FnMut(&DayKey) -> bool) {
@@ -205,11 +219,11 @@ impl DayKeys {
             return Some(self.make_mac(day));
         }
         let mac = self.make_mac(day);
-        slots.keys.push(DayKey {
+        slots.keys.push(Arc::new(DayKey {
             day,
             mac: mac.clone(),
             created: now,
-        });
+        }));
         Some(mac)
     }
 
@@ -334,7 +348,7 @@ mod tests {
         assert!(k.pseudonym(day(2), v, b"UA", b"h").is_some());
         // Day 0's key is destroyed now; it must not come back as a new key.
         assert_eq!(k.pseudonym(day(0), v, b"UA", b"h"), None);
-        assert_eq!(k.slots.read().expect("lock").keys.len(), 2);
+        assert_eq!(k.slots.load().keys.len(), 2);
     }
 
     #[test]
@@ -344,10 +358,10 @@ mod tests {
         assert!(k.pseudonym(day(0), v, b"UA", b"h").is_some());
         clock.advance(MAX_KEY_AGE - Duration::from_secs(1));
         k.purge_expired();
-        assert_eq!(k.slots.read().expect("lock").keys.len(), 1);
+        assert_eq!(k.slots.load().keys.len(), 1);
         clock.advance(Duration::from_secs(1));
         k.purge_expired();
-        assert!(k.slots.read().expect("lock").keys.is_empty());
+        assert!(k.slots.load().keys.is_empty());
         assert_eq!(k.pseudonym(day(0), v, b"UA", b"h"), None);
     }
 

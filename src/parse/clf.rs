@@ -9,7 +9,9 @@
 use std::borrow::Cow;
 
 use super::Reject;
-use crate::record::{RawRecord, RawRecordBuilder};
+use std::cell::Cell;
+
+use crate::record::{ClientAddr, RawRecord, RawRecordBuilder};
 use crate::time::{MONTHS, Timestamp};
 
 /// A line split into its fields, borrowing from the line where nothing was escaped.
@@ -19,8 +21,36 @@ pub(crate) struct ClfLine<'a> {
     pub(crate) combined: bool,
 }
 
+/// The last timestamp text parsed and its value: consecutive lines usually share their
+/// second, so most lines skip the calendar arithmetic.
+#[derive(Debug, Default)]
+pub(crate) struct TimeCache(Cell<Option<([u8; TIME_CACHE_LEN], Timestamp)>>);
+
+const TIME_CACHE_LEN: usize = 26;
+
+impl Clone for TimeCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl TimeCache {
+    fn parse(&self, text: &[u8]) -> Option<Timestamp> {
+        if let (Some((last, time)), Ok(key)) = (self.0.get(), <[u8; TIME_CACHE_LEN]>::try_from(text))
+            && last == key
+        {
+            return Some(time);
+        }
+        let time = parse_clf_time(text)?;
+        if let Ok(key) = <[u8; TIME_CACHE_LEN]>::try_from(text) {
+            self.0.set(Some((key, time)));
+        }
+        Some(time)
+    }
+}
+
 /// Parses one line (without its line break).
-pub(crate) fn parse_clf(line: &[u8]) -> Result<ClfLine<'_>, Reject> {
+pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine<'a>, Reject> {
     let mut rest = line;
     let host = token(&mut rest).ok_or(Reject::Malformed)?;
     // Ident and user are dropped; the user field can hold anything up to the ` [`.
@@ -29,7 +59,7 @@ pub(crate) fn parse_clf(line: &[u8]) -> Result<ClfLine<'_>, Reject> {
         .ok_or(Reject::Malformed)?;
     rest = &rest[open + 1..];
     let close = memchr::memchr(b']', rest).ok_or(Reject::Malformed)?;
-    let time = parse_clf_time(&rest[..close]).ok_or(Reject::InvalidTimestamp)?;
+    let time = times.parse(&rest[..close]).ok_or(Reject::InvalidTimestamp)?;
     rest = rest[close + 1..]
         .strip_prefix(b" ")
         .ok_or(Reject::Malformed)?;
@@ -39,30 +69,41 @@ pub(crate) fn parse_clf(line: &[u8]) -> Result<ClfLine<'_>, Reject> {
     let status = parse_status(status).ok_or(Reject::InvalidStatus)?;
     let bytes = token(&mut rest).ok_or(Reject::Malformed)?;
     let bytes = parse_bytes(bytes).ok_or(Reject::InvalidBytes)?;
-
-    let mut builder = RawRecord::builder(time).status(status);
-    if let Some(bytes) = bytes {
-        builder = builder.bytes(bytes);
-    }
-    builder = request_line(builder, request)?;
-    builder = builder.client_text(host);
+    let (method, target, protocol) = request_fields(request)?;
 
     let combined = rest.first() == Some(&b'"');
-    if combined {
+    let (referrer, user_agent) = if combined {
         let referrer = quoted(&mut rest).ok_or(Reject::Malformed)?;
         rest = rest.strip_prefix(b" ").ok_or(Reject::Malformed)?;
         let agent = quoted(&mut rest).ok_or(Reject::Malformed)?;
         if !(rest.is_empty() || rest[0] == b' ') {
             return Err(Reject::Malformed);
         }
-        builder = builder.referrer(referrer).user_agent(agent);
-    } else if !rest.is_empty() {
+        (referrer, agent)
+    } else if rest.is_empty() {
+        (Cow::Borrowed(&b""[..]), Cow::Borrowed(&b""[..]))
+    } else {
         return Err(Reject::Malformed);
-    }
-    Ok(ClfLine {
-        record: builder.build(),
-        combined,
-    })
+    };
+    // Built in place: this is the hot path of the command-line tool.
+    let record = RawRecord {
+        time,
+        client: ClientAddr::Text(Cow::Borrowed(host)),
+        method,
+        target,
+        route: None,
+        protocol,
+        host: Cow::Borrowed(b""),
+        user_agent,
+        referrer,
+        status: Some(status),
+        bytes,
+        time_to_head: None,
+        duration: None,
+        outcome: None,
+        headers: Vec::new(),
+    };
+    Ok(ClfLine { record, combined })
 }
 
 /// Splits `"METHOD target PROTOCOL"` into the builder's fields.
@@ -70,16 +111,24 @@ pub(super) fn request_line<'a>(
     builder: RawRecordBuilder<'a>,
     request: Cow<'a, [u8]>,
 ) -> Result<RawRecordBuilder<'a>, Reject> {
+    let (method, target, protocol) = request_fields(request)?;
+    Ok(builder.method(method).target(target).protocol(protocol))
+}
+
+/// Method, target and protocol of a request line.
+fn request_fields(request: Cow<'_, [u8]>) -> Result<(Cow<'_, [u8]>, Cow<'_, [u8]>, Cow<'_, [u8]>), Reject> {
     let parts = split_request(&request).ok_or(Reject::MalformedRequest)?;
     Ok(match request {
-        Cow::Borrowed(r) => {
-            let (m, t, p) = (&r[parts.0.clone()], &r[parts.1.clone()], &r[parts.2]);
-            builder.method(m).target(t).protocol(p)
-        }
-        Cow::Owned(r) => builder
-            .method(r[parts.0].to_vec())
-            .target(r[parts.1].to_vec())
-            .protocol(r[parts.2].to_vec()),
+        Cow::Borrowed(r) => (
+            Cow::Borrowed(&r[parts.0]),
+            Cow::Borrowed(&r[parts.1]),
+            Cow::Borrowed(&r[parts.2]),
+        ),
+        Cow::Owned(r) => (
+            Cow::Owned(r[parts.0].to_vec()),
+            Cow::Owned(r[parts.1].to_vec()),
+            Cow::Owned(r[parts.2].to_vec()),
+        ),
     })
 }
 

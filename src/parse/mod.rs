@@ -41,7 +41,7 @@ impl InputFormat {
         if line.starts_with(b"{") {
             return Some(Self::Json);
         }
-        let parsed = clf::parse_clf(line).ok()?;
+        let parsed = clf::parse_clf(line, &clf::TimeCache::default()).ok()?;
         Some(if parsed.combined {
             Self::Combined
         } else {
@@ -94,12 +94,14 @@ impl fmt::Display for Reject {
     }
 }
 
-/// Parses lines of one format into raw records.
+/// Parses lines of one format into raw records. Keeps a small cache, so each thread
+/// should have its own.
 #[derive(Debug, Clone)]
 pub struct LineParser {
     format: InputFormat,
     json: json::JsonMapping,
     proxies: TrustedProxies,
+    times: clf::TimeCache,
 }
 
 impl LineParser {
@@ -110,6 +112,7 @@ impl LineParser {
             format,
             json: json::JsonMapping::new(&policy.input.json),
             proxies,
+            times: clf::TimeCache::default(),
         }
     }
 
@@ -121,7 +124,9 @@ impl LineParser {
     /// Parses one line (without its line break).
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<RawRecord<'a>, Reject> {
         match self.format {
-            InputFormat::Combined | InputFormat::Common => clf::parse_clf(line).map(|l| l.record),
+            InputFormat::Combined | InputFormat::Common => {
+                clf::parse_clf(line, &self.times).map(|l| l.record)
+            }
             InputFormat::Json => json::parse_json(line, &self.json, &self.proxies),
         }
     }
