@@ -11,6 +11,8 @@ pub mod parse;
 pub mod pipeline;
 pub mod policy;
 pub mod record;
+#[cfg(feature = "layer")]
+pub mod sink;
 pub mod time;
 
 pub use anonymize::Anonymizer;

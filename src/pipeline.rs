@@ -315,7 +315,13 @@ fn work(
             OutputChoice::Fixed(f) => f,
         };
         let mut out = pool.take();
-        let data = process(&config.anonymizer, &parsers[index], output, &batch, &mut out);
+        let data = process(
+            &config.anonymizer,
+            &parsers[index],
+            output,
+            &batch,
+            &mut out,
+        );
         pool.give(batch.data);
         if results.send(BatchResult { out, ..data }).is_err() {
             return;

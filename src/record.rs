@@ -330,6 +330,37 @@ impl AnonRecord {
         }
     }
 
+    /// Fills in the response side of a record whose request side was anonymized earlier.
+    #[cfg(feature = "layer")]
+    pub(crate) fn set_response(
+        &mut self,
+        status: Option<u16>,
+        bytes: u64,
+        time_to_head: Option<Duration>,
+        duration: Duration,
+        outcome: Outcome,
+    ) {
+        self.status = status;
+        self.bytes = Some(bytes);
+        self.time_to_head = time_to_head;
+        self.duration = Some(duration);
+        self.outcome = Some(outcome);
+    }
+
+    /// About how many bytes the record occupies in a queue.
+    pub(crate) fn approx_size(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.path.as_str().len()
+            + self.query.as_str().len()
+            + self.host.as_str().len()
+            + self.referrer.as_str().len()
+            + self
+                .headers
+                .iter()
+                .map(|(n, v)| n.len() + v.as_str().len() + 32)
+                .sum::<usize>()
+    }
+
     /// When the request began, at the policy's precision.
     pub fn time(&self) -> Timestamp {
         self.time

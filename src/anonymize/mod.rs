@@ -204,9 +204,12 @@ impl Anonymizer {
         record.host.clear();
         url::reduce_host(&raw.host, &mut record.host);
         record.visitor = match (&self.day_keys, ip) {
-            (Some(keys), Some(ip)) => {
-                keys.pseudonym(raw.time, ip, &raw.user_agent, record.host.as_str().as_bytes())
-            }
+            (Some(keys), Some(ip)) => keys.pseudonym(
+                raw.time,
+                ip,
+                &raw.user_agent,
+                record.host.as_str().as_bytes(),
+            ),
             _ => None,
         };
         let (path, query) = url::split_target(&raw.target);
@@ -251,19 +254,17 @@ impl Anonymizer {
         &'r self,
         raw: &'r RawRecord<'_>,
     ) -> impl Iterator<Item = (Box<str>, SafeText)> + 'r {
-        raw.headers
-            .iter()
-            .filter_map(|(name, value)| {
-                let name = self
-                    .header_allow
-                    .iter()
-                    .find(|allowed| allowed.as_bytes().eq_ignore_ascii_case(name))?;
-                let value = match identifiers::classify(value) {
-                    Some(placeholder) => SafeText::from_trusted(placeholder.as_str().to_owned()),
-                    None => SafeText::escape(value, MAX_HEADER_LEN),
-                };
-                Some((name.clone(), value))
-            })
+        raw.headers.iter().filter_map(|(name, value)| {
+            let name = self
+                .header_allow
+                .iter()
+                .find(|allowed| allowed.as_bytes().eq_ignore_ascii_case(name))?;
+            let value = match identifiers::classify(value) {
+                Some(placeholder) => SafeText::from_trusted(placeholder.as_str().to_owned()),
+                None => SafeText::escape(value, MAX_HEADER_LEN),
+            };
+            Some((name.clone(), value))
+        })
     }
 }
 

@@ -102,7 +102,10 @@ pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], cap: usize, out: &m
             continue;
         }
         let decoded = percent_decode(key);
-        if !allow.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(&decoded)) {
+        if !allow
+            .iter()
+            .any(|a| a.as_bytes().eq_ignore_ascii_case(&decoded))
+        {
             continue;
         }
         if !out.is_empty() {
@@ -113,8 +116,7 @@ pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], cap: usize, out: &m
         }
         if let Some(value) = value {
             out.push_trusted("=");
-            let short_number =
-                value.len() < MIN_DIGIT_RUN && value.iter().all(u8::is_ascii_digit);
+            let short_number = value.len() < MIN_DIGIT_RUN && value.iter().all(u8::is_ascii_digit);
             let cut = match classify(value).filter(|_| !short_number) {
                 Some(placeholder) => out.push_escaped(placeholder.as_str().as_bytes(), cap),
                 None => out.push_escaped(value, cap),
@@ -169,7 +171,9 @@ pub(crate) fn reduce_referrer(raw: &[u8], out: &mut SafeText) -> bool {
 }
 
 fn parse_u32(digits: &[u8]) -> u32 {
-    digits.iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
+    digits
+        .iter()
+        .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
 }
 
 /// Writes the host name of a `Host` header or `$host` value, lower-cased and without port.
@@ -358,7 +362,10 @@ mod tests {
 
     #[test]
     fn hosts_are_names_only() {
-        assert_eq!(host(b"WWW.Example.com:8080").as_deref(), Some("www.example.com"));
+        assert_eq!(
+            host(b"WWW.Example.com:8080").as_deref(),
+            Some("www.example.com")
+        );
         assert_eq!(host(b"example.com.").as_deref(), Some("example.com"));
         assert_eq!(host(b"198.51.100.23:80"), None);
         assert_eq!(host(b"[2001:db8::1]:80"), None);

@@ -9,9 +9,9 @@
 //! are cached by a keyed hash of the whole string, so a repeated user agent costs a hash
 //! and a lookup.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use memchr::memmem;
@@ -82,7 +82,9 @@ impl UserAgentClass {
             ("Edge", _, true) => "Mozilla/5.0 (\u{1}) EdgiOS/\u{2} Safari/604.1",
             ("Edge", ..) => "Mozilla/5.0 (\u{1}) Chrome/\u{2} Edg/\u{2}",
             ("Opera", ..) => "Mozilla/5.0 (\u{1}) OPR/\u{2}",
-            ("Samsung Internet", ..) => "Mozilla/5.0 (\u{1}) SamsungBrowser/\u{2} Chrome/0.0 Mobile",
+            ("Samsung Internet", ..) => {
+                "Mozilla/5.0 (\u{1}) SamsungBrowser/\u{2} Chrome/0.0 Mobile"
+            }
             ("Yandex Browser", ..) => "Mozilla/5.0 (\u{1}) YaBrowser/\u{2} Chrome/0.0",
             ("Vivaldi", ..) => "Mozilla/5.0 (\u{1}) Chrome/0.0 Vivaldi/\u{2}",
             ("Firefox", _, true) => "Mozilla/5.0 (\u{1}) FxiOS/\u{2} Safari/605.1.15",
@@ -469,7 +471,8 @@ fn version_after(ua: &[u8], mut at: usize) -> Option<u16> {
 const CACHE_ENTRIES: usize = 4096;
 
 /// Seed of the cache keys, random per process.
-static SEED: LazyLock<u64> = LazyLock::new(|| RandomState::new().hash_one(0x616e_6f6e_6c6f_67u64));
+static SEED: LazyLock<u64> =
+    LazyLock::new(|| RandomState::new().hash_one(0x0061_6e6f_6e6c_6f67_u64));
 
 thread_local! {
     /// Classifications by a seeded 64-bit hash of the whole user agent; the raw strings are

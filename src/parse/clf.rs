@@ -36,7 +36,8 @@ impl Clone for TimeCache {
 
 impl TimeCache {
     fn parse(&self, text: &[u8]) -> Option<Timestamp> {
-        if let (Some((last, time)), Ok(key)) = (self.0.get(), <[u8; TIME_CACHE_LEN]>::try_from(text))
+        if let (Some((last, time)), Ok(key)) =
+            (self.0.get(), <[u8; TIME_CACHE_LEN]>::try_from(text))
             && last == key
         {
             return Some(time);
@@ -59,7 +60,9 @@ pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine
         .ok_or(Reject::Malformed)?;
     rest = &rest[open + 1..];
     let close = memchr::memchr(b']', rest).ok_or(Reject::Malformed)?;
-    let time = times.parse(&rest[..close]).ok_or(Reject::InvalidTimestamp)?;
+    let time = times
+        .parse(&rest[..close])
+        .ok_or(Reject::InvalidTimestamp)?;
     rest = rest[close + 1..]
         .strip_prefix(b" ")
         .ok_or(Reject::Malformed)?;
@@ -115,8 +118,11 @@ pub(super) fn request_line<'a>(
     Ok(builder.method(method).target(target).protocol(protocol))
 }
 
+/// Method, target and protocol.
+type RequestFields<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>, Cow<'a, [u8]>);
+
 /// Method, target and protocol of a request line.
-fn request_fields(request: Cow<'_, [u8]>) -> Result<(Cow<'_, [u8]>, Cow<'_, [u8]>, Cow<'_, [u8]>), Reject> {
+fn request_fields(request: Cow<'_, [u8]>) -> Result<RequestFields<'_>, Reject> {
     let parts = split_request(&request).ok_or(Reject::MalformedRequest)?;
     Ok(match request {
         Cow::Borrowed(r) => (
