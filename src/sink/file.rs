@@ -190,7 +190,7 @@ impl FileSink {
             let suffix = if n == 0 {
                 String::new()
             } else {
-                format!(".{n}")
+                format!(".{n:03}")
             };
             let candidate = dir.join(format!("{stem}.{label}{suffix}{ext}"));
             if !candidate.exists() {
