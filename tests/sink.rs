@@ -69,7 +69,10 @@ fn drop_policy_counts_and_reports_every_drop() {
     *memory.stall.lock().expect("stall") = None;
     let report = guard.shutdown();
     let stats = report.stats;
-    assert!(stats.dropped > 0, "the stalled writer must have caused drops: {stats:?}");
+    assert!(
+        stats.dropped > 0,
+        "the stalled writer must have caused drops: {stats:?}"
+    );
     assert_eq!(stats.written + stats.dropped, produced as u64, "{stats:?}");
     assert_eq!(stats.accepted, stats.written);
     let lines = memory.lines();
@@ -79,8 +82,14 @@ fn drop_policy_counts_and_reports_every_drop() {
         .filter(|v| v["event"] == "dropped")
         .map(|v| v["dropped"].as_u64().expect("count"))
         .sum();
-    assert_eq!(reported, stats.dropped, "in-band drop records carry the exact count");
-    assert_eq!(lines.len() as u64 - lines.iter().filter(|l| l.contains("\"event\"")).count() as u64, stats.written);
+    assert_eq!(
+        reported, stats.dropped,
+        "in-band drop records carry the exact count"
+    );
+    assert_eq!(
+        lines.len() as u64 - lines.iter().filter(|l| l.contains("\"event\"")).count() as u64,
+        stats.written
+    );
 }
 
 #[test]
@@ -183,7 +192,9 @@ fn size_rotation_under_concurrent_writers_loses_and_duplicates_nothing() {
 fn retention_keeps_the_newest_files() {
     let dir = temp_dir("retention");
     let anonymizer = Anonymizer::new(Policy::strict()).expect("valid");
-    let sink = FileSink::new(dir.join("access.log")).max_bytes(2 << 10).keep(3);
+    let sink = FileSink::new(dir.join("access.log"))
+        .max_bytes(2 << 10)
+        .keep(3);
     let (sender, guard) = SinkBuilder::default()
         .on_full(OnFull::Block)
         .start(sink)
