@@ -246,7 +246,7 @@ fn sighup_reopens_after_an_external_rename() {
     send_and_wait(100..200);
     assert!(guard.shutdown().is_complete());
     let old = pages(&[dir.join("access.log.1")]);
-    let new = pages(&[path.clone()]);
+    let new = pages(std::slice::from_ref(&path));
     assert_eq!(old.len() + new.len(), 200);
     assert!(!new.is_empty(), "the sink reopened the path");
     std::fs::remove_dir_all(&dir).expect("cleanup");
