@@ -120,6 +120,7 @@ impl<'a> RawText<'a> for Cow<'a, [u8]> {
 
 impl<'a> RawRecord<'a> {
     /// Starts a record of a request that began at `time`.
+    #[inline]
     pub fn builder(time: Timestamp) -> RawRecordBuilder<'a> {
         RawRecordBuilder(RawRecord {
             time,
@@ -187,96 +188,112 @@ pub struct RawRecordBuilder<'a>(RawRecord<'a>);
 
 impl<'a> RawRecordBuilder<'a> {
     /// The client address as a socket peer or resolved proxy address.
+    #[inline]
     pub fn client_ip(mut self, ip: IpAddr) -> Self {
         self.0.client = ClientAddr::Ip(ip);
         self
     }
 
     /// The client address as text from a log (`198.51.100.23`, `[2001:db8::1]:443`, …).
+    #[inline]
     pub fn client_text(mut self, text: impl RawText<'a>) -> Self {
         self.0.client = ClientAddr::Text(text.into_raw());
         self
     }
 
     /// The request method (`GET`).
+    #[inline]
     pub fn method(mut self, method: impl RawText<'a>) -> Self {
         self.0.method = method.into_raw();
         self
     }
 
     /// The request target as sent: path and query (`/users/42?page=2`), or absolute form.
+    #[inline]
     pub fn target(mut self, target: impl RawText<'a>) -> Self {
         self.0.target = target.into_raw();
         self
     }
 
     /// The route template the framework matched (`/users/{id}`); used instead of the path.
+    #[inline]
     pub fn route(mut self, route: impl RawText<'a>) -> Self {
         self.0.route = Some(route.into_raw());
         self
     }
 
     /// The protocol (`HTTP/1.1`).
+    #[inline]
     pub fn protocol(mut self, protocol: impl RawText<'a>) -> Self {
         self.0.protocol = protocol.into_raw();
         self
     }
 
     /// The `Host` header or the authority of the request.
+    #[inline]
     pub fn host(mut self, host: impl RawText<'a>) -> Self {
         self.0.host = host.into_raw();
         self
     }
 
     /// The `User-Agent` header.
+    #[inline]
     pub fn user_agent(mut self, user_agent: impl RawText<'a>) -> Self {
         self.0.user_agent = user_agent.into_raw();
         self
     }
 
     /// The `Referer` header.
+    #[inline]
     pub fn referrer(mut self, referrer: impl RawText<'a>) -> Self {
         self.0.referrer = referrer.into_raw();
         self
     }
 
     /// The response status code.
+    #[inline]
     pub fn status(mut self, status: u16) -> Self {
         self.0.status = Some(status);
         self
     }
 
     /// Response body bytes sent.
+    #[inline]
     pub fn bytes(mut self, bytes: u64) -> Self {
         self.0.bytes = Some(bytes);
         self
     }
 
     /// Time from the start of the request to the response head.
+    #[inline]
     pub fn time_to_head(mut self, elapsed: Duration) -> Self {
         self.0.time_to_head = Some(elapsed);
         self
     }
 
     /// Time from the start of the request to the last byte of the response.
+    #[inline]
     pub fn duration(mut self, elapsed: Duration) -> Self {
         self.0.duration = Some(elapsed);
         self
     }
 
     /// How the request ended.
+    #[inline]
     pub fn outcome(mut self, outcome: Outcome) -> Self {
         self.0.outcome = Some(outcome);
         self
     }
 
     /// Another request header; recorded only if the policy's header allowlist names it.
+    #[inline]
     pub fn header(mut self, name: impl RawText<'a>, value: impl RawText<'a>) -> Self {
         self.0.headers.push((name.into_raw(), value.into_raw()));
         self
     }
 
     /// The finished record.
+    #[inline]
     pub fn build(self) -> RawRecord<'a> {
         self.0
     }

@@ -3,14 +3,16 @@
 use std::time::{Duration, Instant};
 
 use crate::record::{AnonRecord, Outcome};
-use crate::sink::SinkSender;
+use std::sync::Arc;
+
+use super::log_layer::Shared;
 
 /// Holds the anonymized request side until the response is over; sends the record exactly
 /// once: when finished, or when dropped unfinished (then as aborted).
 #[derive(Debug)]
 pub(crate) struct Pending {
     record: Option<AnonRecord>,
-    sink: SinkSender,
+    shared: Arc<Shared>,
     start: Instant,
     status: Option<u16>,
     time_to_head: Option<Duration>,
@@ -18,10 +20,10 @@ pub(crate) struct Pending {
 }
 
 impl Pending {
-    pub(crate) fn new(record: AnonRecord, sink: SinkSender, start: Instant) -> Self {
+    pub(crate) fn new(record: AnonRecord, shared: Arc<Shared>, start: Instant) -> Self {
         Self {
             record: Some(record),
-            sink,
+            shared,
             start,
             status: None,
             time_to_head: None,
@@ -48,7 +50,7 @@ impl Pending {
                 self.start.elapsed(),
                 outcome,
             );
-            self.sink.send(record);
+            self.shared.sink.send(record);
         }
     }
 }

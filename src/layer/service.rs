@@ -78,7 +78,7 @@ where
         };
         // Anonymized now: no raw value of the request outlives this call.
         let record = shared.anonymizer.apply(&builder.build());
-        let pending = Pending::new(record, shared.sink.clone(), start);
+        let pending = Pending::new(record, shared.clone(), start);
         ResponseFuture::new(self.inner.call(request), pending)
     }
 }

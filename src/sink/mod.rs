@@ -39,12 +39,10 @@ pub enum OnFull {
     Block,
 }
 
-/// Counters of a sink, readable while it runs.
+/// The writer's counters (the queue counts accepted and dropped records itself).
 #[derive(Debug, Default)]
 struct Counters {
-    accepted: AtomicU64,
     written: AtomicU64,
-    dropped: AtomicU64,
     failed: AtomicU64,
     io_errors: AtomicU64,
 }
@@ -162,13 +160,7 @@ pub struct SinkSender {
 impl SinkSender {
     /// Queues a record; never performs I/O. With [`OnFull::Drop`] it never waits.
     pub fn send(&self, record: AnonRecord) {
-        let accepted = self.queue.push(record, self.on_full);
-        let counter = if accepted {
-            &self.counters.accepted
-        } else {
-            &self.counters.dropped
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.queue.push(record, self.on_full);
     }
 
     /// The sink's counters now.
@@ -178,13 +170,14 @@ impl SinkSender {
 }
 
 fn stats(counters: &Counters, queue: &Queue) -> SinkStats {
+    let (accepted, dropped, queued_bytes) = queue.counts();
     SinkStats {
-        accepted: counters.accepted.load(Ordering::Relaxed),
+        accepted,
         written: counters.written.load(Ordering::Relaxed),
-        dropped: counters.dropped.load(Ordering::Relaxed),
+        dropped,
         failed: counters.failed.load(Ordering::Relaxed),
         io_errors: counters.io_errors.load(Ordering::Relaxed),
-        queued_bytes: queue.queued_bytes() as u64,
+        queued_bytes: queued_bytes as u64,
     }
 }
 

@@ -1,4 +1,8 @@
 //! The byte-bounded queue between requests and the writer thread.
+//!
+//! A request only takes a lock and pushes: the writer is not woken for every record but
+//! drains the queue every [`BATCH_INTERVAL`], or at once when the queue is half full, so a
+//! busy server pays no system call per request.
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -10,8 +14,10 @@ use super::{Counters, OnFull};
 use crate::record::AnonRecord;
 use crate::time::Timestamp;
 
-/// The writer wakes at least this often for housekeeping (rotation, reopening).
-const TICK: Duration = Duration::from_millis(500);
+/// How long records may wait in the queue before the writer takes them.
+const BATCH_INTERVAL: Duration = Duration::from_millis(50);
+/// How long a blocked request waits before it checks the queue again.
+const BLOCK_RECHECK: Duration = Duration::from_millis(100);
 
 #[derive(Debug)]
 pub(super) struct Queue {
@@ -25,8 +31,16 @@ pub(super) struct Queue {
 struct State {
     records: VecDeque<AnonRecord>,
     bytes: usize,
-    /// Drops not yet reported in-band.
+    /// Records taken in since the start.
+    accepted: u64,
+    /// Records dropped since the start.
     dropped: u64,
+    /// Drops not yet reported in-band.
+    unreported: u64,
+    /// Requests waiting for room ([`OnFull::Block`]).
+    blocked: usize,
+    /// Whether the writer sleeps and wants to be woken early.
+    writer_asleep: bool,
     closed: bool,
 }
 
@@ -44,18 +58,21 @@ impl Queue {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(super) fn queued_bytes(&self) -> usize {
-        self.lock().bytes
+    /// Accepted and dropped records so far, and the bytes queued now.
+    pub(super) fn counts(&self) -> (u64, u64, usize) {
+        let state = self.lock();
+        (state.accepted, state.dropped, state.bytes)
     }
 
     /// Queues a record; returns whether it was accepted (else it was dropped).
-    pub(super) fn push(&self, record: AnonRecord, on_full: OnFull) -> bool {
+    pub(super) fn push(&self, record: AnonRecord, on_full: OnFull) {
         let size = record.approx_size();
         let mut state = self.lock();
         loop {
             if state.closed {
                 state.dropped += 1;
-                return false;
+                state.unreported += 1;
+                return;
             }
             // A record larger than the whole queue still goes in when the queue is empty.
             if state.bytes + size <= self.capacity || state.records.is_empty() {
@@ -64,46 +81,64 @@ impl Queue {
             match on_full {
                 OnFull::Drop => {
                     state.dropped += 1;
-                    self.not_empty.notify_one();
-                    return false;
+                    state.unreported += 1;
+                    self.wake_writer(&mut state);
+                    return;
                 }
-                OnFull::Block => state = self.wait_for_room(state),
+                OnFull::Block => {
+                    self.wake_writer(&mut state);
+                    state = self.wait_for_room(state);
+                }
             }
         }
         state.bytes += size;
+        state.accepted += 1;
         state.records.push_back(record);
-        drop(state);
-        self.not_empty.notify_one();
-        true
+        if state.bytes >= self.capacity / 2 {
+            self.wake_writer(&mut state);
+        }
+    }
+
+    fn wake_writer(&self, state: &mut State) {
+        if state.writer_asleep {
+            state.writer_asleep = false;
+            self.not_empty.notify_one();
+        }
     }
 
     /// Waits until the writer frees room. A worker of a multi-threaded Tokio runtime first
     /// hands its other tasks to the runtime, so only this request waits.
-    fn wait_for_room<'a>(&'a self, state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+    fn wait_for_room<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
         let on_tokio_worker = tokio::runtime::Handle::try_current()
             .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if on_tokio_worker {
+        state.blocked += 1;
+        let mut state = if on_tokio_worker {
             drop(state);
             tokio::task::block_in_place(|| {
                 let state = self.lock();
                 drop(
                     self.not_full
-                        .wait_timeout(state, TICK)
+                        .wait_timeout(state, BLOCK_RECHECK)
                         .unwrap_or_else(|e| e.into_inner()),
                 );
             });
             self.lock()
         } else {
             self.not_full
-                .wait_timeout(state, TICK)
+                .wait_timeout(state, BLOCK_RECHECK)
                 .unwrap_or_else(|e| e.into_inner())
                 .0
-        }
+        };
+        state.blocked -= 1;
+        state
     }
 
     /// Refuses further records and wakes the writer to drain the queue.
     pub(super) fn close(&self) {
-        self.lock().closed = true;
+        let mut state = self.lock();
+        state.closed = true;
+        state.writer_asleep = false;
+        drop(state);
         self.not_empty.notify_all();
         self.not_full.notify_all();
     }
@@ -113,48 +148,53 @@ impl Queue {
 pub(super) fn run_writer(queue: &Queue, counters: &Counters, mut destination: impl Destination) {
     let mut batch: Vec<AnonRecord> = Vec::new();
     loop {
-        let (dropped, closed) = {
+        let (unreported, closed) = {
             let mut state = queue.lock();
-            if state.records.is_empty() && state.dropped == 0 && !state.closed {
+            if !state.closed && state.bytes < queue.capacity / 2 {
+                state.writer_asleep = true;
                 state = queue
                     .not_empty
-                    .wait_timeout(state, TICK)
+                    .wait_timeout(state, BATCH_INTERVAL)
                     .unwrap_or_else(|e| e.into_inner())
                     .0;
+                state.writer_asleep = false;
             }
             batch.extend(state.records.drain(..));
             state.bytes = 0;
-            let dropped = std::mem::take(&mut state.dropped);
-            (dropped, state.closed)
+            if state.blocked > 0 {
+                queue.not_full.notify_all();
+            }
+            (std::mem::take(&mut state.unreported), state.closed)
         };
-        queue.not_full.notify_all();
-        if let Err(_e) = destination.tick() {
-            counters.io_errors.fetch_add(1, Ordering::Relaxed);
+        let error = |counters: &Counters| counters.io_errors.fetch_add(1, Ordering::Relaxed);
+        if destination.tick().is_err() {
+            error(counters);
         }
-        if dropped > 0
+        if unreported > 0
             && destination
-                .write_dropped(Timestamp::now(), dropped)
+                .write_dropped(Timestamp::now(), unreported)
                 .is_err()
         {
-            counters.io_errors.fetch_add(1, Ordering::Relaxed);
+            error(counters);
         }
         if !batch.is_empty() {
             let n = batch.len() as u64;
-            match destination.write(&batch) {
-                Ok(()) => counters.written.fetch_add(n, Ordering::Relaxed),
-                Err(_) => {
-                    counters.io_errors.fetch_add(1, Ordering::Relaxed);
-                    counters.failed.fetch_add(n, Ordering::Relaxed)
-                }
-            };
+            if destination.write(&batch).is_ok() {
+                counters.written.fetch_add(n, Ordering::Relaxed);
+            } else {
+                error(counters);
+                counters.failed.fetch_add(n, Ordering::Relaxed);
+            }
             batch.clear();
-        }
-        // Flush whenever the queue has run dry, so idle periods never hold records back.
-        if queue.lock().records.is_empty() && destination.flush().is_err() {
-            counters.io_errors.fetch_add(1, Ordering::Relaxed);
+            // Flushed after every batch: records never wait longer than a batch interval.
+            if destination.flush().is_err() {
+                error(counters);
+            }
         }
         if closed && queue.lock().records.is_empty() {
-            let _ = destination.flush();
+            if destination.flush().is_err() {
+                error(counters);
+            }
             return;
         }
     }
