@@ -292,6 +292,12 @@ impl<'a> RawRecordBuilder<'a> {
         self
     }
 
+    /// Continues building a record captured elsewhere.
+    #[cfg(feature = "layer")]
+    pub(crate) fn from_record(record: RawRecord<'a>) -> Self {
+        Self(record)
+    }
+
     /// The finished record.
     #[inline]
     pub fn build(self) -> RawRecord<'a> {

@@ -7,7 +7,9 @@ use http::{HeaderName, Request, Version};
 
 use crate::anonymize::Anonymizer;
 use crate::client_ip::TrustedProxies;
-use crate::record::{RawRecord, RawRecordBuilder};
+use std::borrow::Cow;
+
+use crate::record::{ClientAddr, RawRecord, RawRecordBuilder};
 use crate::time::Timestamp;
 
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
@@ -42,45 +44,72 @@ pub fn capture_request<'r, B>(
     anonymizer: &Anonymizer,
     time: Timestamp,
 ) -> RawRecordBuilder<'r> {
+    RawRecordBuilder::from_record(capture(request, peer, proxies, anonymizer, time, None))
+}
+
+/// [`capture_request`] without a builder: the layer's hot path.
+pub(crate) fn capture<'r, B>(
+    request: &'r Request<B>,
+    peer: Option<IpAddr>,
+    proxies: &TrustedProxies,
+    anonymizer: &Anonymizer,
+    time: Timestamp,
+    route: Option<&'r str>,
+) -> RawRecord<'r> {
     let headers = request.headers();
-    let bytes = |name| headers.get(name).map(|v: &http::HeaderValue| v.as_bytes());
-    let mut builder = RawRecord::builder(time)
-        .method(request.method().as_str())
-        .target(
-            request
-                .uri()
-                .path_and_query()
-                .map_or(request.uri().path(), |pq| pq.as_str()),
-        )
-        .protocol(protocol(request.version()));
-    if let Some(host) = bytes(HOST).or_else(|| request.uri().host().map(str::as_bytes)) {
-        builder = builder.host(host);
-    }
-    if let Some(agent) = bytes(USER_AGENT) {
-        builder = builder.user_agent(agent);
-    }
-    if let Some(referrer) = bytes(REFERER) {
-        builder = builder.referrer(referrer);
-    }
-    if let Some(peer) = peer {
-        let client = proxies.resolve(
-            peer,
-            headers.get_all(FORWARDED).iter().map(|v| v.as_bytes()),
-            headers
-                .get_all(X_FORWARDED_FOR)
-                .iter()
-                .map(|v| v.as_bytes()),
-        );
-        if let Some(client) = client {
-            builder = builder.client_ip(client);
-        }
-    }
+    let bytes = |name| {
+        headers
+            .get(name)
+            .map_or(Cow::Borrowed(&b""[..]), |v: &'r http::HeaderValue| {
+                Cow::Borrowed(v.as_bytes())
+            })
+    };
+    let host = match headers.get(HOST) {
+        Some(host) => Cow::Borrowed(host.as_bytes()),
+        None => Cow::Borrowed(request.uri().host().unwrap_or_default().as_bytes()),
+    };
+    let client = peer
+        .and_then(|peer| {
+            proxies.resolve(
+                peer,
+                headers.get_all(FORWARDED).iter().map(|v| v.as_bytes()),
+                headers
+                    .get_all(X_FORWARDED_FOR)
+                    .iter()
+                    .map(|v| v.as_bytes()),
+            )
+        })
+        .map_or(ClientAddr::Unknown, ClientAddr::Ip);
+    let mut captured = Vec::new();
     for name in &anonymizer.policy().headers.allow {
         for value in headers.get_all(name.as_str()) {
-            builder = builder.header(name.clone(), value.as_bytes());
+            captured.push((
+                Cow::Owned(name.clone().into_bytes()),
+                Cow::Borrowed(value.as_bytes()),
+            ));
         }
     }
-    builder
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(request.uri().path(), |pq| pq.as_str());
+    RawRecord {
+        time,
+        client,
+        method: Cow::Borrowed(request.method().as_str().as_bytes()),
+        target: Cow::Borrowed(target.as_bytes()),
+        route: route.map(|r| Cow::Borrowed(r.as_bytes())),
+        protocol: Cow::Borrowed(protocol(request.version()).as_bytes()),
+        host,
+        user_agent: bytes(USER_AGENT),
+        referrer: bytes(REFERER),
+        status: None,
+        bytes: None,
+        time_to_head: None,
+        duration: None,
+        outcome: None,
+        headers: captured,
+    }
 }
 
 fn protocol(version: Version) -> &'static str {

@@ -9,7 +9,7 @@ use http::{Request, Response};
 use http_body::Body;
 use tower_service::Service;
 
-use super::capture::capture_request;
+use super::capture::capture;
 use super::future::ResponseFuture;
 use super::log_layer::Shared;
 use super::pending::Pending;
@@ -64,20 +64,25 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let start = Instant::now();
         let shared = &self.shared;
-        let builder = capture_request(
+        #[cfg(feature = "axum")]
+        let route = request
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map(axum::extract::MatchedPath::as_str);
+        #[cfg(not(feature = "axum"))]
+        let route = None;
+        let raw = capture(
             &request,
             peer(&request),
             &shared.proxies,
             &shared.anonymizer,
             Timestamp::now(),
+            route,
         );
-        #[cfg(feature = "axum")]
-        let builder = match request.extensions().get::<axum::extract::MatchedPath>() {
-            Some(route) => builder.route(route.as_str()),
-            None => builder,
-        };
         // Anonymized now: no raw value of the request outlives this call.
-        let record = shared.anonymizer.apply(&builder.build());
+        let mut record = shared.sink.spare_record();
+        shared.anonymizer.apply_into(&raw, &mut record);
+        drop(raw);
         let pending = Pending::new(record, shared.clone(), start);
         ResponseFuture::new(self.inner.call(request), pending)
     }

@@ -167,6 +167,12 @@ impl SinkSender {
     pub fn stats(&self) -> SinkStats {
         stats(&self.counters, &self.queue)
     }
+
+    /// A record to fill with [`Anonymizer::apply_into`](crate::Anonymizer::apply_into):
+    /// a written one for reuse, or a new one.
+    pub(crate) fn spare_record(&self) -> AnonRecord {
+        self.queue.spare()
+    }
 }
 
 fn stats(counters: &Counters, queue: &Queue) -> SinkStats {

@@ -15,7 +15,7 @@ use crate::record::AnonRecord;
 use crate::time::Timestamp;
 
 /// How long records may wait in the queue before the writer takes them.
-const BATCH_INTERVAL: Duration = Duration::from_millis(50);
+const BATCH_INTERVAL: Duration = Duration::from_millis(10);
 /// How long a blocked request waits before it checks the queue again.
 const BLOCK_RECHECK: Duration = Duration::from_millis(100);
 
@@ -42,7 +42,13 @@ struct State {
     /// Whether the writer sleeps and wants to be woken early.
     writer_asleep: bool,
     closed: bool,
+    /// Written records, kept for reuse so that a busy server allocates no record memory
+    /// per request (and never frees on one thread what another allocated).
+    spare: Vec<AnonRecord>,
 }
+
+/// Most written records kept for reuse.
+const MAX_SPARE: usize = 4096;
 
 impl Queue {
     pub(super) fn new(capacity: usize) -> Self {
@@ -64,7 +70,13 @@ impl Queue {
         (state.accepted, state.dropped, state.bytes)
     }
 
-    /// Queues a record; returns whether it was accepted (else it was dropped).
+    /// A written record for reuse (its fields are all overwritten by the anonymizer), or a
+    /// new empty one.
+    pub(super) fn spare(&self) -> AnonRecord {
+        self.lock().spare.pop().unwrap_or_else(AnonRecord::empty)
+    }
+
+    /// Queues a record, or counts it as dropped.
     pub(super) fn push(&self, record: AnonRecord, on_full: OnFull) {
         let size = record.approx_size();
         let mut state = self.lock();
@@ -185,6 +197,10 @@ pub(super) fn run_writer(queue: &Queue, counters: &Counters, mut destination: im
                 error(counters);
                 counters.failed.fetch_add(n, Ordering::Relaxed);
             }
+            let mut state = queue.lock();
+            let room = MAX_SPARE.saturating_sub(state.spare.len());
+            state.spare.extend(batch.drain(..).take(room));
+            drop(state);
             batch.clear();
             // Flushed after every batch: records never wait longer than a batch interval.
             if destination.flush().is_err() {
