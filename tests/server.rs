@@ -193,3 +193,59 @@ fn curl_requests_are_logged() {
             .all(|r| r["outcome"] == "completed" && r["status"] == 200)
     );
 }
+
+/// Under load from wrk, every completed request has its record (and at most the requests
+/// still in flight when wrk stops add aborted ones).
+#[test]
+#[ignore = "needs wrk"]
+fn every_request_is_logged_under_load() {
+    let log = std::env::temp_dir().join(format!("anonlog-wrk-{}.log", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let mut child = Command::new(example("load_target"))
+        .args(["--addr", "127.0.0.1:0", "--mode", "anonlog", "--log"])
+        .arg(&log)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start load_target");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    stderr.read_line(&mut line).expect("listening line");
+    let addr = line
+        .split_whitespace()
+        .nth(2)
+        .and_then(|url| url.strip_prefix("http://"))
+        .unwrap_or_else(|| panic!("unexpected: {line}"))
+        .to_owned();
+    let out = Command::new("wrk")
+        .args(["-t1", "-c16", "-d3s", &format!("http://{addr}/")])
+        .output()
+        .expect("wrk");
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    let requests: usize = report
+        .lines()
+        .find(|l| l.contains("requests in"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("wrk output: {report}"));
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(child.wait().expect("wait").success());
+    let text = std::fs::read_to_string(&log).expect("log");
+    std::fs::remove_file(&log).expect("cleanup");
+    let lines = text.lines().count();
+    assert!(requests > 1000, "wrk made too few requests: {report}");
+    assert!(
+        lines >= requests && lines <= requests + 16,
+        "{lines} records for {requests} requests"
+    );
+    let completed = text
+        .lines()
+        .filter(|l| l.contains("\"outcome\":\"completed\""))
+        .count();
+    assert!(
+        completed >= requests,
+        "{completed} completed for {requests} requests"
+    );
+}
