@@ -249,3 +249,32 @@ fn every_request_is_logged_under_load() {
         "{completed} completed for {requests} requests"
     );
 }
+
+#[test]
+fn hyper_example_logs_json_lines_to_stdout() {
+    let mut child = Command::new(example("hyper_server"))
+        .arg("127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start hyper_server");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    stderr.read_line(&mut line).expect("listening line");
+    let addr = line
+        .trim()
+        .trim_start_matches("listening on http://")
+        .to_owned();
+    let response = get(&addr, &format!("/users/{CANARY}/x?page=1"), &[]);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut record = String::new();
+    stdout.read_line(&mut record).expect("a record");
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let record: serde_json::Value = serde_json::from_str(&record).expect("JSON line");
+    assert_eq!(record["path"], "/users/:token/x");
+    assert_eq!(record["query"], "page=1");
+    assert_eq!(record["network"], "127.0.0.0");
+    assert_eq!(record["outcome"], "completed");
+}
