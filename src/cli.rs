@@ -24,6 +24,33 @@ pub(crate) enum Command {
     /// be parsed are never written: they are counted and reported on standard error by
     /// line number. Exit status: 0 all lines written, 1 some lines rejected, 2 error.
     Anonymize(AnonymizeArgs),
+
+    /// Print the enforced policy as a privacy-notice section a site can publish.
+    ///
+    /// The text is generated from the same policy value the anonymizer runs.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// Policy file (TOML). Default: the strict preset.
+    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    pub(crate) policy: Option<PathBuf>,
+
+    /// Named policy preset: strict, regional or minimal.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) preset: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = NoticeArg::Markdown)]
+    pub(crate) format: NoticeArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum NoticeArg {
+    Markdown,
+    Text,
+    Html,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 
 pub mod anonymize;
 pub mod client_ip;
+pub mod explain;
 pub mod format;
 #[cfg(feature = "layer")]
 pub mod layer;

@@ -14,10 +14,11 @@ use anyhow::Context as _;
 use clap::Parser as _;
 
 use anonlog::client_ip::TrustedProxies;
+use anonlog::explain::NoticeFormat;
 use anonlog::parse::InputFormat;
 use anonlog::pipeline::{self, Input, OutputChoice, PipelineConfig, Progress};
 use anonlog::{Anonymizer, OutputFormat, Policy};
-use cli::{AnonymizeArgs, Cli, Command, FormatArg, OutputArg};
+use cli::{AnonymizeArgs, Cli, Command, ExplainArgs, FormatArg, NoticeArg, OutputArg};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,15 +34,34 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Anonymize(args) => anonymize(&args),
+        Command::Explain(args) => explain(&args),
+    }
+}
+
+fn load_policy(file: Option<&Path>, preset: Option<&str>) -> anyhow::Result<Policy> {
+    Ok(match (file, preset) {
+        (Some(path), _) => Policy::load(path)?,
+        (None, Some(name)) => Policy::preset(name)?,
+        (None, None) => Policy::strict(),
+    })
+}
+
+fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+    let policy = load_policy(args.policy.as_deref(), args.preset.as_deref())?;
+    let format = match args.format {
+        NoticeArg::Markdown => NoticeFormat::Markdown,
+        NoticeArg::Text => NoticeFormat::Text,
+        NoticeArg::Html => NoticeFormat::Html,
+    };
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(anonlog::explain::render(&policy, format).as_bytes()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 
 fn anonymize(args: &AnonymizeArgs) -> anyhow::Result<ExitCode> {
-    let policy = match (&args.policy, &args.preset) {
-        (Some(path), _) => Policy::load(path)?,
-        (None, Some(name)) => Policy::preset(name)?,
-        (None, None) => Policy::strict(),
-    };
+    let policy = load_policy(args.policy.as_deref(), args.preset.as_deref())?;
     let anonymizer = Arc::new(Anonymizer::new(policy)?);
     let inputs = open_inputs(&args.files)?;
     let show_progress = !args.no_progress
