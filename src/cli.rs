@@ -25,10 +25,43 @@ pub(crate) enum Command {
     /// line number. Exit status: 0 all lines written, 1 some lines rejected, 2 error.
     Anonymize(AnonymizeArgs),
 
+    /// Audit a log for residual personal data and re-identification risk.
+    ///
+    /// Exit status: 0 clean, 1 findings (or risk above --max-risk), 2 error. Findings are
+    /// reported by kind, count and line numbers, with at most a masked hint.
+    Check(CheckArgs),
+
     /// Print the enforced policy as a privacy-notice section a site can publish.
     ///
     /// The text is generated from the same policy value the anonymizer runs.
     Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Line layout; `auto` detects JSON or CLF per line.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    pub(crate) format: FormatArg,
+
+    /// Also check conformance to this policy (prefix lengths, allowed query keys).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: Option<PathBuf>,
+
+    /// Group size below which records count as at risk of re-identification.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub(crate) k: u64,
+
+    /// Fail (exit 1) when more than PERCENT of the records are at risk.
+    #[arg(long, value_name = "PERCENT")]
+    pub(crate) max_risk: Option<f64>,
+
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+
+    /// Files to check (`-` or none: standard input).
+    #[arg(value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 pub mod anonymize;
+#[cfg(feature = "cli")]
+pub mod check;
 pub mod client_ip;
 pub mod explain;
 pub mod format;

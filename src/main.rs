@@ -4,7 +4,7 @@ mod cli;
 mod progress;
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,12 +13,13 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context as _;
 use clap::Parser as _;
 
+use anonlog::check::{Checker, Layout, Report};
 use anonlog::client_ip::TrustedProxies;
 use anonlog::explain::NoticeFormat;
 use anonlog::parse::InputFormat;
 use anonlog::pipeline::{self, Input, OutputChoice, PipelineConfig, Progress};
 use anonlog::{Anonymizer, OutputFormat, Policy};
-use cli::{AnonymizeArgs, Cli, Command, ExplainArgs, FormatArg, NoticeArg, OutputArg};
+use cli::{AnonymizeArgs, CheckArgs, Cli, Command, ExplainArgs, FormatArg, NoticeArg, OutputArg};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -35,6 +36,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Anonymize(args) => anonymize(&args),
         Command::Explain(args) => explain(&args),
+        Command::Check(args) => check(&args),
     }
 }
 
@@ -43,6 +45,112 @@ fn load_policy(file: Option<&Path>, preset: Option<&str>) -> anyhow::Result<Poli
         (Some(path), _) => Policy::load(path)?,
         (None, Some(name)) => Policy::preset(name)?,
         (None, None) => Policy::strict(),
+    })
+}
+
+fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let policy = args.policy.as_deref().map(Policy::load).transpose()?;
+    let layout = match args.format {
+        FormatArg::Auto => None,
+        FormatArg::Combined | FormatArg::Common => Some(Layout::Clf),
+        FormatArg::Json => Some(Layout::Json),
+    };
+    let checker = Checker::new(policy, args.k, layout);
+    let inputs = open_inputs(&args.files)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut failed = false;
+    let mut reports = Vec::new();
+    for input in inputs {
+        let name = input.name.clone();
+        let report =
+            check_input(&checker, input, threads).with_context(|| format!("cannot read {name}"))?;
+        let risky = args.max_risk.is_some_and(|max| report.risk.percent() > max);
+        failed |= report.total_findings() > 0 || risky;
+        reports.push((name, report));
+    }
+    let mut stdout = io::stdout().lock();
+    let text = if args.json {
+        let all: Vec<serde_json::Value> = reports
+            .iter()
+            .map(|(name, r)| {
+                let mut v = r.to_json();
+                v["input"] = serde_json::Value::String(name.clone());
+                v
+            })
+            .collect();
+        format!("{}\n", serde_json::Value::Array(all))
+    } else {
+        reports
+            .iter()
+            .map(|(name, r)| format!("{}: {r}\n", printable(name)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    match stdout.write_all(text.as_bytes()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Scans one input in chunks of whole lines on all cores.
+fn check_input(checker: &Checker, mut input: Input, threads: usize) -> io::Result<Report> {
+    const CHUNK: usize = 4 << 20;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, u64)>(threads);
+    let rx = std::sync::Mutex::new(rx);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut partials = Vec::new();
+                    loop {
+                        let next = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok((chunk, first_line)) = next else { break };
+                        partials.push(checker.scan(&chunk, first_line));
+                    }
+                    partials
+                })
+            })
+            .collect();
+        let mut carry: Vec<u8> = Vec::new();
+        let mut line = 1u64;
+        let mut buf = vec![0u8; CHUNK];
+        let result = loop {
+            let n = match input.reader.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => break Err(e),
+            };
+            carry.extend_from_slice(&buf[..n]);
+            let cut = if n == 0 {
+                carry.len()
+            } else {
+                match memchr::memrchr(b'\n', &carry) {
+                    Some(i) => i + 1,
+                    None => continue,
+                }
+            };
+            let rest = carry.split_off(cut);
+            let chunk = std::mem::replace(&mut carry, rest);
+            let lines = chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+            if tx.send((chunk, line)).is_err() {
+                break Ok(());
+            }
+            line += lines;
+            if n == 0 {
+                break Ok(());
+            }
+        };
+        drop(tx);
+        let partials: Vec<_> = workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect();
+        result.map(|()| checker.finish(partials))
     })
 }
 

@@ -248,7 +248,7 @@ fn contains_ipv6(v: &[u8]) -> bool {
 }
 
 /// Whether `v` contains a UUID (`8-4-4-4-12` hex digits) anywhere.
-fn contains_uuid(v: &[u8]) -> bool {
+pub(crate) fn contains_uuid(v: &[u8]) -> bool {
     const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
     v.windows(36).any(|w| {
         let mut i = 0;
@@ -267,7 +267,7 @@ const fn is_token_char(b: u8) -> bool {
 }
 
 /// Credentials with a well-known prefix (`sk_live_…`, `ghp_…`, JWTs' `eyJ…`).
-fn has_key_prefix(v: &[u8]) -> bool {
+pub(crate) fn has_key_prefix(v: &[u8]) -> bool {
     v.len() >= MIN_PREFIXED_KEY_LEN && KEY_PREFIXES.iter().any(|p| v.starts_with(p))
 }
 
@@ -275,7 +275,7 @@ fn has_key_prefix(v: &[u8]) -> bool {
 /// lower case and digits (`aB3xK9qZ`), and long base64url-like runs whose pieces mix digits
 /// with letters or change case inside a word, unlike slugs such as `top-10-tips-for-2024`
 /// or `Getting_Started`.
-fn is_token(v: &[u8]) -> bool {
+pub(crate) fn is_token(v: &[u8]) -> bool {
     // Short random identifiers (share links, session ids) mix all three classes.
     let three_classes = v
         .split(|b| !b.is_ascii_alphanumeric())

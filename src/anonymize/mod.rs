@@ -5,7 +5,7 @@
 //! [`text`] (escaping of everything written). The rules fail closed: what cannot be parsed
 //! or classified is dropped or replaced by a placeholder, never passed through raw.
 
-mod identifiers;
+pub(crate) mod identifiers;
 pub mod ip;
 pub mod text;
 mod url;
