@@ -584,7 +584,17 @@ fn note(out: &mut Partial, kind: FindingKind, line_no: u64, hint: String) {
         stat.first_lines.push(line_no);
     }
     if stat.hint.is_empty() {
-        stat.hint = hint;
+        // Hints are cut from the line: nothing in them may drive a terminal.
+        stat.hint = hint
+            .chars()
+            .map(|c| {
+                if c.is_control() || is_hidden_char(c) {
+                    '?'
+                } else {
+                    c
+                }
+            })
+            .collect();
     }
 }
 

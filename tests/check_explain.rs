@@ -98,6 +98,18 @@ fn check_finds_every_planted_kind_and_prints_none_of_it() {
         assert!(!all.contains(secret), "{secret} printed: {all}");
     }
     assert!(text(&table.stdout).contains("full IPv4 address"));
+    // Found by fuzzing: a hint cut from a line must not carry its control characters.
+    let out = run(
+        &["check"],
+        b"192.0.2.1 - us\x00er\x1b[2J [24/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n",
+    );
+    assert!(
+        !text(&out.stdout)
+            .chars()
+            .any(|c| c.is_control() && c != '\n'),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -122,6 +134,19 @@ fn check_finds_nothing_in_anonlog_output_of_the_same_traffic() {
     }
     let raw_check = run(&["check"], &raw);
     assert_eq!(raw_check.status.code(), Some(1));
+    // The deliberately dirty log too (its JSON line is rejected in a combined input).
+    let anon = run(
+        &["anonymize", "--format", "combined"],
+        dirty_log().as_bytes(),
+    );
+    assert_eq!(text(&anon.stdout).lines().count(), 13);
+    let out = run(&["check"], &anon.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("13 lines, 0 findings"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
