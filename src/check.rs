@@ -270,7 +270,7 @@ impl Checker {
                 out,
                 FindingKind::ControlSequence,
                 line_no,
-                format!("U+{:04X}", c as u32),
+                &format!("U+{:04X}", c as u32),
             );
         }
         let fields = match self.layout {
@@ -316,7 +316,7 @@ impl Checker {
         match role {
             Role::User => {
                 if !value.is_empty() && value != "-" {
-                    note(out, FindingKind::AuthenticatedUser, line_no, mask(value));
+                    note(out, FindingKind::AuthenticatedUser, line_no, &mask(value));
                 }
                 return;
             }
@@ -325,14 +325,14 @@ impl Checker {
                 return;
             }
             Role::UserAgent if !value.is_empty() && value != "-" && !is_reduced_agent(value) => {
-                note(out, FindingKind::RawUserAgent, line_no, mask(value));
+                note(out, FindingKind::RawUserAgent, line_no, &mask(value));
             }
             Role::Referrer => {
                 if let Some(rest) = value.split_once("://").map(|(_, r)| r)
                     && let Some(i) = rest.find(['/', '?', '#'])
                     && rest[i..] != *"/"
                 {
-                    note(out, FindingKind::ReferrerPathOrQuery, line_no, mask(value));
+                    note(out, FindingKind::ReferrerPathOrQuery, line_no, &mask(value));
                 }
             }
             _ => {}
@@ -370,12 +370,7 @@ impl Checker {
         ];
         let lower = url.to_ascii_lowercase();
         if lower.contains(";jsessionid=") || lower.contains(";phpsessid=") {
-            note(
-                out,
-                FindingKind::SessionParameter,
-                line_no,
-                "jsessionid…".to_owned(),
-            );
+            note(out, FindingKind::SessionParameter, line_no, "jsessionid…");
         }
         let Some((_, query)) = url.split_once('?') else {
             return;
@@ -391,7 +386,7 @@ impl Checker {
                     out,
                     FindingKind::SessionParameter,
                     line_no,
-                    format!("{key}=…"),
+                    &format!("{key}=…"),
                 );
             } else if own
                 && let Some(policy) = &self.policy
@@ -405,7 +400,7 @@ impl Checker {
                     out,
                     FindingKind::QueryKeyNotAllowed,
                     line_no,
-                    format!("{}…", head(&key, 3)),
+                    &format!("{}…", head(&key, 3)),
                 );
             }
         }
@@ -415,7 +410,7 @@ impl Checker {
         let bytes = word.as_bytes();
         if let Some(ip) = parse_client_ip(bytes.strip_suffix(b".").unwrap_or(bytes)) {
             if let Some(kind) = self.address_finding(ip) {
-                note(out, kind, line_no, mask_ip(ip));
+                note(out, kind, line_no, &mask_ip(ip));
             }
             return;
         }
@@ -427,13 +422,13 @@ impl Checker {
                     out,
                     FindingKind::Email,
                     line_no,
-                    format!("{}…@…{}", head(local, 2), tail(domain, 3)),
+                    &format!("{}…@…{}", head(local, 2), tail(domain, 3)),
                 );
                 return;
             }
         }
         if word.starts_with("eyJ") && word.matches('.').count() >= 2 {
-            note(out, FindingKind::Jwt, line_no, "eyJ…".to_owned());
+            note(out, FindingKind::Jwt, line_no, "eyJ…");
             return;
         }
         if has_key_prefix(bytes) && !word.starts_with("eyJ") {
@@ -441,7 +436,7 @@ impl Checker {
                 out,
                 FindingKind::ApiKey,
                 line_no,
-                format!("{}…", head(word, 4)),
+                &format!("{}…", head(word, 4)),
             );
             return;
         }
@@ -450,7 +445,7 @@ impl Checker {
                 out,
                 FindingKind::Uuid,
                 line_no,
-                format!("{}…", head(word, 4)),
+                &format!("{}…", head(word, 4)),
             );
             return;
         }
@@ -464,7 +459,7 @@ impl Checker {
                     out,
                     FindingKind::LongHex,
                     line_no,
-                    format!("{}…", head(part, 4)),
+                    &format!("{}…", head(part, 4)),
                 );
                 return;
             }
@@ -473,7 +468,7 @@ impl Checker {
                     out,
                     FindingKind::Token,
                     line_no,
-                    format!("{}…", head(part, 3)),
+                    &format!("{}…", head(part, 3)),
                 );
                 return;
             }
@@ -577,7 +572,7 @@ fn network_key(value: &str) -> String {
     value.to_owned()
 }
 
-fn note(out: &mut Partial, kind: FindingKind, line_no: u64, hint: String) {
+fn note(out: &mut Partial, kind: FindingKind, line_no: u64, hint: &str) {
     let stat = out.findings.entry(kind).or_default();
     stat.count += 1;
     if stat.first_lines.last() != Some(&line_no) && stat.first_lines.len() < FIRST_LINES {
