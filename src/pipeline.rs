@@ -263,7 +263,15 @@ pub fn run(
             read_all(&config, inputs, &to_workers, &stop, &progress, &pool)
         })?
     };
-    let outcome = write_all(&from_workers, output, stop, progress, &mut summaries, &pool)?;
+    let outcome = write_all(
+        &from_workers,
+        output,
+        stop,
+        progress,
+        &mut summaries,
+        &pool,
+        &config.anonymizer,
+    )?;
     if let Outcome::Finished = outcome {
         let read = reader.join().unwrap_or_else(|_| Err(panicked("reader")));
         read?;
@@ -557,6 +565,7 @@ fn write_all(
     progress: &Progress,
     summaries: &mut [InputSummary],
     pool: &BufferPool,
+    anonymizer: &Anonymizer,
 ) -> Result<Outcome, PipelineError> {
     let mut next = 0usize;
     let mut dirty = false;
@@ -574,6 +583,9 @@ fn write_all(
                 match worker.recv_timeout(Duration::from_millis(100)) {
                     Ok(result) => result,
                     Err(RecvTimeoutError::Timeout) => {
+                        // An idle stream may wait for days: day keys must not outlive
+                        // their age meanwhile.
+                        anonymizer.purge_expired_keys();
                         // Workers finish a batch in milliseconds; after a stop, a silent
                         // worker means the reader is blocked on input that is not coming.
                         if stop.load(Ordering::Relaxed) {

@@ -355,3 +355,42 @@ async fn axum_router_uses_route_templates_and_connect_info() {
     assert_eq!(lines[0]["path"], "/users/{id}");
     assert_eq!(lines[0]["network"], "2001:db8::");
 }
+
+#[tokio::test]
+async fn idle_servers_destroy_day_keys_after_48_hours() {
+    use std::sync::Mutex;
+    use std::time::{Duration, SystemTime};
+
+    #[derive(Debug)]
+    struct Fake(Mutex<SystemTime>);
+    impl anonlog::anonymize::Clock for Fake {
+        fn now(&self) -> SystemTime {
+            *self.0.lock().expect("clock")
+        }
+    }
+    let clock = std::sync::Arc::new(Fake(Mutex::new(SystemTime::now())));
+    let memory = Memory::default();
+    let (layer, guard) = AnonLogLayer::builder()
+        .clock(clock.clone())
+        .sink(memory.clone())
+        .build()
+        .expect("layer");
+    let service = ServiceBuilder::new()
+        .layer(layer.clone())
+        .service(service_fn(|_req: Request<Full<Bytes>>| async {
+            Ok::<_, Infallible>(Response::new(Full::new(Bytes::new())))
+        }));
+    service.oneshot(request("/")).await.expect("response");
+    assert_eq!(layer.anonymizer().day_keys_in_memory(), 1);
+    // No request arrives for two days: the writer's housekeeping destroys the key.
+    *clock.0.lock().expect("clock") += Duration::from_secs(48 * 3600);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while layer.anonymizer().day_keys_in_memory() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the key outlived its age"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(guard);
+}

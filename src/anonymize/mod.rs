@@ -185,6 +185,11 @@ impl Anonymizer {
         }
     }
 
+    /// How many day keys are in memory now (at most two, each at most 48 hours old).
+    pub fn day_keys_in_memory(&self) -> usize {
+        self.day_keys.as_ref().map_or(0, DayKeys::held)
+    }
+
     /// Anonymizes one record.
     pub fn apply(&self, raw: &RawRecord<'_>) -> AnonRecord {
         let mut record = AnonRecord::empty();

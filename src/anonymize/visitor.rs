@@ -182,11 +182,18 @@ impl DayKeys {
         result
     }
 
+    /// How many day keys are in memory now.
+    pub(crate) fn held(&self) -> usize {
+        self.slots.load().keys.len()
+    }
+
     /// Destroys keys older than [`MAX_KEY_AGE`]; long-running writers call this periodically
     /// so that keys do not outlive their age on an idle server.
     pub(crate) fn purge_expired(&self) {
         let now = self.clock.now();
-        self.update(|keys, slots| keys.evict(slots, |k| is_expired(k, now)));
+        if self.slots.load().keys.iter().any(|k| is_expired(k, now)) {
+            self.update(|keys, slots| keys.evict(slots, |k| is_expired(k, now)));
+        }
     }
 
     fn evict(&self, slots: &mut Slots, mut doomed: impl FnMut(&DayKey) -> bool) {

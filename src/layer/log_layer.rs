@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ipnet::IpNet;
 use tower_layer::Layer;
 
 use super::service::AnonLog;
-use crate::anonymize::Anonymizer;
+use crate::anonymize::{Anonymizer, Clock};
 use crate::client_ip::TrustedProxies;
 use crate::policy::{Policy, PolicyError};
 use crate::sink::{Destination, OnFull, SinkBuilder, SinkGuard, SinkSender, WriterSink};
@@ -16,7 +16,7 @@ use crate::sink::{Destination, OnFull, SinkBuilder, SinkGuard, SinkSender, Write
 /// What every request's service shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub(crate) anonymizer: Anonymizer,
+    pub(crate) anonymizer: Arc<Anonymizer>,
     pub(crate) proxies: TrustedProxies,
     pub(crate) sink: SinkSender,
 }
@@ -33,8 +33,10 @@ impl AnonLogLayer {
         AnonLogLayerBuilder::default()
     }
 
-    /// A layer sending to an already started sink (see [`SinkBuilder`]).
-    pub fn new(anonymizer: Anonymizer, proxies: TrustedProxies, sink: SinkSender) -> Self {
+    /// A layer sending to an already started sink (see [`SinkBuilder`]). Whoever runs the
+    /// sink should call [`Anonymizer::purge_expired_keys`] now and then (the builder's sink
+    /// does it every second), so that an idle server holds no day key beyond its age.
+    pub fn new(anonymizer: Arc<Anonymizer>, proxies: TrustedProxies, sink: SinkSender) -> Self {
         Self {
             shared: Arc::new(Shared {
                 anonymizer,
@@ -49,8 +51,7 @@ impl AnonLogLayer {
         &self.shared.sink
     }
 
-    /// The anonymizer; long-running services with idle periods may call
-    /// [`Anonymizer::purge_expired_keys`] on it periodically.
+    /// The anonymizer.
     pub fn anonymizer(&self) -> &Anonymizer {
         &self.shared.anonymizer
     }
@@ -72,6 +73,7 @@ pub struct AnonLogLayerBuilder {
     proxies: Vec<IpNet>,
     sink: Option<Box<dyn Destination>>,
     queue: SinkBuilder,
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl std::fmt::Debug for AnonLogLayerBuilder {
@@ -100,6 +102,12 @@ impl AnonLogLayerBuilder {
     /// The policy (default: strict).
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = Some(policy);
+        self
+    }
+
+    /// The clock that ages day keys (default: the system clock); for tests.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -148,10 +156,48 @@ impl AnonLogLayerBuilder {
             (None, Some(policy)) => policy,
             (None, None) => Policy::strict(),
         };
-        let anonymizer = Anonymizer::new(policy)?;
-        let destination = self.sink.unwrap_or_else(|| Box::new(WriterSink::stdout()));
+        let anonymizer = match self.clock {
+            Some(clock) => Anonymizer::builder(policy).clock(clock).build()?,
+            None => Anonymizer::new(policy)?,
+        };
+        let anonymizer = Arc::new(anonymizer);
+        let destination = PurgeKeys {
+            inner: self.sink.unwrap_or_else(|| Box::new(WriterSink::stdout())),
+            anonymizer: anonymizer.clone(),
+            last: Instant::now(),
+        };
         let (sender, guard) = self.queue.start(destination).map_err(BuildError::Sink)?;
         let layer = AnonLogLayer::new(anonymizer, TrustedProxies::new(self.proxies), sender);
         Ok((layer, guard))
+    }
+}
+
+/// Lets the writer thread destroy expired day keys once a second, so that keys do not
+/// outlive their age on a server that sits idle.
+struct PurgeKeys<D> {
+    inner: D,
+    anonymizer: Arc<Anonymizer>,
+    last: Instant,
+}
+
+impl<D: Destination> Destination for PurgeKeys<D> {
+    fn write(&mut self, batch: &[crate::AnonRecord]) -> std::io::Result<()> {
+        self.inner.write(batch)
+    }
+
+    fn write_dropped(&mut self, time: crate::Timestamp, count: u64) -> std::io::Result<()> {
+        self.inner.write_dropped(time, count)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+
+    fn tick(&mut self) -> std::io::Result<()> {
+        if self.last.elapsed() >= Duration::from_secs(1) {
+            self.last = Instant::now();
+            self.anonymizer.purge_expired_keys();
+        }
+        self.inner.tick()
     }
 }
