@@ -1,6 +1,6 @@
 //! Escaping of free text: one record, one line, nothing raw.
 //!
-//! Every text field an encoder writes has passed through [`escape`]. It turns C0 controls,
+//! Every text field an encoder writes has passed through the same escaping. It turns C0 controls,
 //! DEL, C1 controls, Unicode bidi/invisible formatting characters, line separators, invalid
 //! UTF-8, the double quote and the backslash into visible `\xHH` text (one escape per byte,
 //! as nginx does), and caps the field's length with [`TRUNCATION_MARKER`].
