@@ -8,6 +8,7 @@ pub mod explain;
 pub mod format;
 #[cfg(feature = "layer")]
 pub mod layer;
+pub mod logfile;
 #[cfg(feature = "cli")]
 pub mod parse;
 #[cfg(feature = "cli")]

@@ -3,7 +3,7 @@
 mod cli;
 mod progress;
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -265,17 +265,10 @@ fn open_inputs(files: &[std::path::PathBuf]) -> anyhow::Result<Vec<Input>> {
         .collect()
 }
 
-/// Opens the output for appending whole batches of lines, readable by owner and group only.
+/// Opens the output for appending whole batches of lines, readable by owner and group only;
+/// a torn last line left by a killed run is cut off first.
 fn open_output(path: &Path) -> anyhow::Result<File> {
-    let mut options = OpenOptions::new();
-    options.append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o640);
-    }
-    options
-        .open(path)
+    anonlog::logfile::open_append(path, 0o640)
         .with_context(|| format!("cannot open {} for writing", path.display()))
 }
 

@@ -1,7 +1,7 @@
 //! A log file: appended whole lines, rotation by size and UTC day, retention, and reopening
 //! on SIGHUP for logrotate.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -133,14 +133,7 @@ impl FileSink {
             if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 create_dir_all(dir)?;
             }
-            let mut options = OpenOptions::new();
-            options.append(true).create(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt as _;
-                options.mode(self.file_mode);
-            }
-            let file = options.open(&self.path)?;
+            let file = crate::logfile::open_append(&self.path, self.file_mode)?;
             let meta = file.metadata()?;
             self.size = meta.len();
             // An existing file holds the records of the day it was last written.
