@@ -124,6 +124,12 @@ pub(crate) struct AnonymizeArgs {
     #[arg(long)]
     pub(crate) no_progress: bool,
 
+    /// When `-o FILE` is forced to stable storage: never, at most once a second
+    /// (`interval`), or after every batch; unless never, once more at a clean end. SIGHUP
+    /// reopens `-o FILE` (for logrotate).
+    #[arg(long, value_enum, default_value_t = FsyncArg::Interval)]
+    pub(crate) fsync: FsyncArg,
+
     /// Input files (`-` is standard input).
     #[arg(value_name = "FILE")]
     pub(crate) files: Vec<PathBuf>,
@@ -135,6 +141,13 @@ pub(crate) enum FormatArg {
     Combined,
     Common,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FsyncArg {
+    Never,
+    Interval,
+    Batch,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -16,10 +16,13 @@ use clap::Parser as _;
 use anonlog::check::{Checker, Layout, Report};
 use anonlog::client_ip::TrustedProxies;
 use anonlog::explain::NoticeFormat;
+use anonlog::logfile::{Fsync, SyncedFile};
 use anonlog::parse::InputFormat;
 use anonlog::pipeline::{self, Input, OutputChoice, PipelineConfig, Progress};
 use anonlog::{Anonymizer, OutputFormat, Policy};
-use cli::{AnonymizeArgs, CheckArgs, Cli, Command, ExplainArgs, FormatArg, NoticeArg, OutputArg};
+use cli::{
+    AnonymizeArgs, CheckArgs, Cli, Command, ExplainArgs, FormatArg, FsyncArg, NoticeArg, OutputArg,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -209,14 +212,40 @@ fn anonymize(args: &AnonymizeArgs) -> anyhow::Result<ExitCode> {
             .context("cannot install signal handlers")?;
     }
 
-    let mut output: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(open_output(path)?),
-        None => Box::new(io::stdout().lock()),
+    let fsync = match args.fsync {
+        FsyncArg::Never => Fsync::Never,
+        FsyncArg::Interval => Fsync::default(),
+        FsyncArg::Batch => Fsync::EveryBatch,
+    };
+    let mut file = match &args.output {
+        Some(path) => {
+            let reopen = Arc::new(AtomicBool::new(false));
+            signal_hook::flag::register(signal_hook::consts::SIGHUP, reopen.clone())
+                .context("cannot install the SIGHUP handler")?;
+            Some(
+                SyncedFile::open(path, 0o640, fsync)
+                    .with_context(|| format!("cannot open {} for writing", path.display()))?
+                    .reopen_when(reopen),
+            )
+        }
+        None => None,
+    };
+    let mut stdout;
+    let output: &mut dyn Write = match &mut file {
+        Some(file) => file,
+        None => {
+            stdout = io::stdout().lock();
+            &mut stdout
+        }
     };
     let counters = Arc::new(Progress::default());
     let bar = show_progress.then(|| progress::Bar::start(counters.clone(), total_bytes));
-    let result = pipeline::run(&config, inputs, &mut output, &stop, &counters);
+    let result = pipeline::run(&config, inputs, output, &stop, &counters);
     drop(bar);
+    if let (Some(file), Some(path)) = (&mut file, &args.output) {
+        file.settle()
+            .with_context(|| format!("cannot sync {} to disk", path.display()))?;
+    }
     let (summaries, outcome) = match (result, &args.output) {
         (Ok(done), _) => done,
         (Err(e @ pipeline::PipelineError::Write(_)), Some(path)) => {
@@ -263,13 +292,6 @@ fn open_inputs(files: &[std::path::PathBuf]) -> anyhow::Result<Vec<Input>> {
             })
         })
         .collect()
-}
-
-/// Opens the output for appending whole batches of lines, readable by owner and group only;
-/// a torn last line left by a killed run is cut off first.
-fn open_output(path: &Path) -> anyhow::Result<File> {
-    anonlog::logfile::open_append(path, 0o640)
-        .with_context(|| format!("cannot open {} for writing", path.display()))
 }
 
 /// Replaces control characters so that a message cannot drive the terminal.

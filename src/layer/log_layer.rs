@@ -193,6 +193,10 @@ impl<D: Destination> Destination for PurgeKeys<D> {
         self.inner.flush()
     }
 
+    fn close(&mut self) -> std::io::Result<()> {
+        self.inner.close()
+    }
+
     fn tick(&mut self) -> std::io::Result<()> {
         if self.last.elapsed() >= Duration::from_secs(1) {
             self.last = Instant::now();

@@ -19,9 +19,15 @@ pub trait Destination: Send + 'static {
     /// Flushes buffered output.
     fn flush(&mut self) -> io::Result<()>;
 
-    /// Housekeeping, called at least twice a second: rotation, reopening.
+    /// Housekeeping, called many times a second: rotation, reopening, periodic sync.
     fn tick(&mut self) -> io::Result<()> {
         Ok(())
+    }
+
+    /// Called once when the sink shuts down: flush and make durable what the destination's
+    /// policy promises. Flushes by default.
+    fn close(&mut self) -> io::Result<()> {
+        self.flush()
     }
 }
 
@@ -112,5 +118,9 @@ impl Destination for Box<dyn Destination> {
 
     fn tick(&mut self) -> io::Result<()> {
         (**self).tick()
+    }
+
+    fn close(&mut self) -> io::Result<()> {
+        (**self).close()
     }
 }

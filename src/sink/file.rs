@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use super::destination::{Destination, encode_batch, encode_dropped};
 use crate::format::OutputFormat;
+use crate::logfile::{Fsync, SyncTimer};
 use crate::record::AnonRecord;
 use crate::time::Timestamp;
 
@@ -41,6 +42,7 @@ pub struct FileSink {
     file_mode: u32,
     reopen: Option<Arc<AtomicBool>>,
     file: Option<File>,
+    sync: SyncTimer,
     size: u64,
     /// UTC day the open file's records belong to.
     day: i64,
@@ -60,6 +62,7 @@ impl FileSink {
             file_mode: 0o640,
             reopen: None,
             file: None,
+            sync: SyncTimer::new(Fsync::default()),
             size: 0,
             day: 0,
             buf: Vec::new(),
@@ -97,6 +100,12 @@ impl FileSink {
     /// Deletes rotated files older than `age`.
     pub fn max_age(mut self, age: Duration) -> Self {
         self.max_age = Some(age);
+        self
+    }
+
+    /// When records are forced to stable storage (default: at most once a second).
+    pub fn fsync(mut self, policy: Fsync) -> Self {
+        self.sync = SyncTimer::new(policy);
         self
     }
 
@@ -160,6 +169,7 @@ impl FileSink {
     fn rotate(&mut self, now: Timestamp) -> io::Result<()> {
         if let Some(mut file) = self.file.take() {
             file.flush()?;
+            self.sync.settle(&file)?;
         }
         let label = if self.daily && now.utc_day() != self.day {
             Timestamp::from_unix_millis(self.day * 86_400_000).utc_date_label()
@@ -259,6 +269,9 @@ impl FileSink {
         let result = self.open().and_then(|file| file.write_all(&buf));
         self.buf = buf;
         result?;
+        if let Some(file) = &self.file {
+            self.sync.written(file)?;
+        }
         self.size += len;
         Ok(())
     }
@@ -296,6 +309,16 @@ impl Destination for FileSink {
         }
     }
 
+    fn close(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(file) => {
+                file.flush()?;
+                self.sync.settle(file)
+            }
+            None => Ok(()),
+        }
+    }
+
     fn tick(&mut self) -> io::Result<()> {
         if self
             .reopen
@@ -303,7 +326,12 @@ impl Destination for FileSink {
             .is_some_and(|flag| flag.swap(false, Ordering::Relaxed))
         {
             // The file was renamed away (logrotate); the next write creates it anew.
-            self.file = None;
+            if let Some(file) = self.file.take() {
+                self.sync.settle(&file)?;
+            }
+        }
+        if let Some(file) = &self.file {
+            self.sync.written_idle(file)?;
         }
         let now = Timestamp::now();
         if self.due_for_rotation(now) {

@@ -208,7 +208,7 @@ pub(super) fn run_writer(queue: &Queue, counters: &Counters, mut destination: im
             }
         }
         if closed && queue.lock().records.is_empty() {
-            if destination.flush().is_err() {
+            if destination.close().is_err() {
                 error(counters);
             }
             return;
