@@ -6,13 +6,17 @@
 //!   tracing-subscriber writing to `--log` through tracing-appender's non-blocking writer.
 //!
 //! ```text
-//! cargo run --release --example load_target -- --addr 127.0.0.1:8080 --mode anonlog --log /tmp/access.log
+//! cargo run --release --example load_target -- --addr 127.0.0.1:8080 --mode anonlog \
+//!     --log /tmp/access.log [--capacity-bytes N] [--on-full drop|block]
 //! ```
+//!
+//! In `anonlog` mode the sink's shutdown report is printed on standard error as one JSON
+//! line when SIGTERM or SIGINT stop the server.
 
 use std::net::SocketAddr;
 
 use anonlog::layer::AnonLogLayer;
-use anonlog::sink::FileSink;
+use anonlog::sink::{FileSink, OnFull};
 use axum::Router;
 use axum::routing::get;
 
@@ -21,6 +25,8 @@ struct Args {
     addr: SocketAddr,
     mode: String,
     log: std::path::PathBuf,
+    capacity: usize,
+    on_full: OnFull,
 }
 
 fn args() -> Result<Args, String> {
@@ -28,6 +34,8 @@ fn args() -> Result<Args, String> {
         addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
         mode: "none".to_owned(),
         log: std::env::temp_dir().join("anonlog-load-target.log"),
+        capacity: 8 << 20,
+        on_full: OnFull::Drop,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -36,6 +44,18 @@ fn args() -> Result<Args, String> {
             "--addr" => args.addr = value.parse().map_err(|e| format!("--addr: {e}"))?,
             "--mode" => args.mode = value,
             "--log" => args.log = value.into(),
+            "--capacity-bytes" => {
+                args.capacity = value
+                    .parse()
+                    .map_err(|e| format!("--capacity-bytes: {e}"))?;
+            }
+            "--on-full" => {
+                args.on_full = match value.as_str() {
+                    "drop" => OnFull::Drop,
+                    "block" => OnFull::Block,
+                    other => return Err(format!("--on-full: {other}; expected drop or block")),
+                }
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -57,9 +77,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "anonlog" => {
             let (layer, guard) = AnonLogLayer::builder()
                 .sink(FileSink::new(&args.log))
+                .capacity_bytes(args.capacity)
+                .on_full(args.on_full)
                 .build()?;
             serve(listener, app.layer(layer)).await?;
-            eprintln!("{:?}", guard.shutdown());
+            let report = guard.shutdown();
+            let s = report.stats;
+            // One JSON line on standard error, for scripts/soak.sh.
+            eprintln!(
+                "{{\"accepted\":{},\"written\":{},\"dropped\":{},\"failed\":{},\"io_errors\":{},\"unwritten\":{}}}",
+                s.accepted, s.written, s.dropped, s.failed, s.io_errors, report.unwritten
+            );
             Ok(())
         }
         "trace" => {

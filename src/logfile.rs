@@ -77,7 +77,12 @@ impl SyncTimer {
     fn sync(&mut self, file: &File) -> io::Result<()> {
         self.last = Instant::now();
         self.dirty = false;
-        file.sync_data()
+        // Pipes and terminals have no stable storage to force (and refuse fsync).
+        if file.metadata()?.is_file() {
+            file.sync_data()
+        } else {
+            Ok(())
+        }
     }
 }
 

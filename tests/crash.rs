@@ -15,7 +15,11 @@ fn sigkill_during_writes_leaves_only_whole_lines() {
     let line = "198.51.100.23 - - [24/Nov/2026:10:00:00 +0000] \"GET /users/42?page=2 HTTP/1.1\" 200 512 \"https://www.example.com/a\" \"Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0\"\n";
     std::fs::write(&input, line.repeat(300_000)).expect("input");
     let mut killed = 0;
-    for round in 0..40u64 {
+    let rounds: u64 = std::env::var("CRASH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(40);
+    for round in 0..rounds {
         let mut child = Command::new(BIN)
             .args(["anonymize", "--no-progress", "-o"])
             .arg(&output)
@@ -31,7 +35,10 @@ fn sigkill_during_writes_leaves_only_whole_lines() {
         }
         child.wait().expect("reap");
     }
-    assert!(killed >= 20, "too few runs were killed mid-way: {killed}");
+    assert!(
+        killed >= rounds / 2,
+        "too few runs were killed mid-way: {killed}"
+    );
     // A last, complete run repairs any torn tail before it appends.
     let status = Command::new(BIN)
         .args(["anonymize", "--no-progress", "-o"])
