@@ -25,6 +25,13 @@ pub(crate) enum Command {
     /// line number. Exit status: 0 all lines written, 1 some lines rejected, 2 error.
     Anonymize(AnonymizeArgs),
 
+    /// Receive access-log lines over syslog (UDP, TCP), anonymize them, append to a file.
+    ///
+    /// For nginx `access_log syslog:server=…`, rsyslog/syslog-ng forwarding and Apache with
+    /// `logger`. Writes the input's own format by default. SIGTERM/SIGINT flush and stop;
+    /// SIGHUP reopens the output (logrotate).
+    Serve(ServeArgs),
+
     /// Audit a log for residual personal data and re-identification risk.
     ///
     /// Exit status: 0 clean, 1 findings (or risk above --max-risk), 2 error. Findings are
@@ -35,6 +42,50 @@ pub(crate) enum Command {
     ///
     /// The text is generated from the same policy value the anonymizer runs.
     Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Where to listen: udp://ADDR:PORT or tcp://ADDR:PORT (repeatable).
+    #[arg(long = "syslog", value_name = "URL", required = true)]
+    pub(crate) listen: Vec<anonlog::syslog::Listen>,
+
+    /// The file to append to (created with mode 0640).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub(crate) output: PathBuf,
+
+    /// Format of the received lines; `auto` detects it from the first ones.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    pub(crate) format: FormatArg,
+
+    /// Output format; `same` keeps the received format.
+    #[arg(long, value_enum, default_value_t = OutputArg::Same)]
+    pub(crate) output_format: OutputArg,
+
+    /// Policy file (TOML). Default: the strict preset.
+    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    pub(crate) policy: Option<PathBuf>,
+
+    /// Named policy preset: strict, regional or minimal.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) preset: Option<String>,
+
+    /// When the output is forced to stable storage.
+    #[arg(long, value_enum, default_value_t = FsyncArg::Interval)]
+    pub(crate) fsync: FsyncArg,
+
+    /// Records queued between the receivers and the anonymizer; UDP records beyond it are
+    /// dropped and counted, TCP senders wait.
+    #[arg(long, value_name = "N", default_value_t = 65_536)]
+    pub(crate) queue: usize,
+
+    /// Seconds between statistics lines on standard error (0: only at exit).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub(crate) stats_interval: u64,
+
+    /// Also write the statistics as JSON to FILE (replaced each interval and at exit).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) stats_json: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,8 @@ pub mod policy;
 pub mod record;
 #[cfg(feature = "layer")]
 pub mod sink;
+#[cfg(feature = "cli")]
+pub mod syslog;
 pub mod time;
 
 pub use anonymize::Anonymizer;

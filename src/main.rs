@@ -22,6 +22,7 @@ use anonlog::pipeline::{self, Input, OutputChoice, PipelineConfig, Progress};
 use anonlog::{Anonymizer, OutputFormat, Policy};
 use cli::{
     AnonymizeArgs, CheckArgs, Cli, Command, ExplainArgs, FormatArg, FsyncArg, NoticeArg, OutputArg,
+    ServeArgs,
 };
 
 fn main() -> ExitCode {
@@ -40,6 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Anonymize(args) => anonymize(&args),
         Command::Explain(args) => explain(&args),
         Command::Check(args) => check(&args),
+        Command::Serve(args) => serve(&args),
     }
 }
 
@@ -49,6 +51,138 @@ fn load_policy(file: Option<&Path>, preset: Option<&str>) -> anyhow::Result<Poli
         (None, Some(name)) => Policy::preset(name)?,
         (None, None) => Policy::strict(),
     })
+}
+
+fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let policy = load_policy(args.policy.as_deref(), args.preset.as_deref())?;
+    let anonymizer = Arc::new(Anonymizer::new(policy)?);
+    let (input, received, bound) =
+        anonlog::syslog::listen(&args.listen, args.queue).context("cannot listen for syslog")?;
+    for addr in &bound {
+        eprintln!("anonlog: listening on {addr}");
+    }
+    let config = PipelineConfig {
+        anonymizer,
+        proxies: TrustedProxies::default(),
+        input_format: input_format(args.format),
+        output: output_choice(args.output_format),
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        max_line: pipeline::DEFAULT_MAX_LINE,
+    };
+    let stop = install_stop_signals()?;
+    let mut file = open_reopenable(&args.output, args.fsync)?;
+    let progress = Arc::new(Progress::default());
+    let stats = ServeStats {
+        received,
+        progress: progress.clone(),
+        json: args.stats_json.clone(),
+    };
+    let reporter = (args.stats_interval > 0).then(|| {
+        let stats = stats.clone();
+        let every = std::time::Duration::from_secs(args.stats_interval);
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(every);
+                stats.report();
+            }
+        })
+    });
+    let inputs = vec![Input {
+        name: "syslog".to_owned(),
+        reader: Box::new(input),
+        len: None,
+    }];
+    let result = pipeline::run(&config, inputs, &mut file, &stop, &progress);
+    file.settle()
+        .with_context(|| format!("cannot sync {} to disk", args.output.display()))?;
+    drop(reporter);
+    stats.report();
+    result.with_context(|| format!("{}", args.output.display()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn input_format(arg: FormatArg) -> Option<InputFormat> {
+    match arg {
+        FormatArg::Auto => None,
+        FormatArg::Combined => Some(InputFormat::Combined),
+        FormatArg::Common => Some(InputFormat::Common),
+        FormatArg::Json => Some(InputFormat::Json),
+    }
+}
+
+fn output_choice(arg: OutputArg) -> OutputChoice {
+    match arg {
+        OutputArg::Same => OutputChoice::Same,
+        OutputArg::Json => OutputChoice::Fixed(OutputFormat::Json),
+        OutputArg::Combined => OutputChoice::Fixed(OutputFormat::Combined),
+        OutputArg::Common => OutputChoice::Fixed(OutputFormat::Common),
+    }
+}
+
+/// SIGINT and SIGTERM raise the returned flag; a second one ends the process at once.
+fn install_stop_signals() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 1, stop.clone())
+            .context("cannot install signal handlers")?;
+        signal_hook::flag::register(signal, stop.clone())
+            .context("cannot install signal handlers")?;
+    }
+    Ok(stop)
+}
+
+/// Opens an output file for appending, synced per `fsync` and reopened on SIGHUP.
+fn open_reopenable(path: &Path, fsync: FsyncArg) -> anyhow::Result<SyncedFile> {
+    let policy = match fsync {
+        FsyncArg::Never => Fsync::Never,
+        FsyncArg::Interval => Fsync::default(),
+        FsyncArg::Batch => Fsync::EveryBatch,
+    };
+    let reopen = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGHUP, reopen.clone())
+        .context("cannot install the SIGHUP handler")?;
+    Ok(SyncedFile::open(path, 0o640, policy)
+        .with_context(|| format!("cannot open {} for writing", path.display()))?
+        .reopen_when(reopen))
+}
+
+/// Live counters of `serve`, printed as one line and optionally written as JSON.
+#[derive(Clone)]
+struct ServeStats {
+    received: Arc<anonlog::syslog::ReceiverStats>,
+    progress: Arc<Progress>,
+    json: Option<std::path::PathBuf>,
+}
+
+impl ServeStats {
+    fn report(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let received = self.received.received.load(Relaxed);
+        let not_syslog = self.received.not_syslog.load(Relaxed);
+        let dropped = self.received.dropped.load(Relaxed);
+        let lines = self.progress.lines.load(Relaxed);
+        let rejected = self.progress.rejected.load(Relaxed);
+        let written = lines.saturating_sub(rejected);
+        eprintln!(
+            "anonlog: received {received}, written {written}, rejected {rejected}, not syslog {not_syslog}, dropped {dropped}"
+        );
+        if let Some(path) = &self.json {
+            let text = format!(
+                "{{\"received\":{received},\"written\":{written},\"rejected\":{rejected},\"not_syslog\":{not_syslog},\"dropped\":{dropped}}}\n"
+            );
+            // Written aside and renamed, so readers never see half a file.
+            let tmp = path.with_extension("tmp");
+            if std::fs::write(&tmp, text)
+                .and_then(|()| std::fs::rename(&tmp, path))
+                .is_err()
+            {
+                eprintln!(
+                    "anonlog: cannot write {}",
+                    printable(&path.display().to_string())
+                );
+            }
+        }
+    }
 }
 
 fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
@@ -187,47 +321,14 @@ fn anonymize(args: &AnonymizeArgs) -> anyhow::Result<ExitCode> {
     let config = PipelineConfig {
         anonymizer,
         proxies: TrustedProxies::new(args.trusted_proxies.iter().copied()),
-        input_format: match args.format {
-            FormatArg::Auto => None,
-            FormatArg::Combined => Some(InputFormat::Combined),
-            FormatArg::Common => Some(InputFormat::Common),
-            FormatArg::Json => Some(InputFormat::Json),
-        },
-        output: match args.output_format {
-            OutputArg::Same => OutputChoice::Same,
-            OutputArg::Json => OutputChoice::Fixed(OutputFormat::Json),
-            OutputArg::Combined => OutputChoice::Fixed(OutputFormat::Combined),
-            OutputArg::Common => OutputChoice::Fixed(OutputFormat::Common),
-        },
+        input_format: input_format(args.format),
+        output: output_choice(args.output_format),
         threads,
         max_line: args.max_line_bytes,
     };
-
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        // A second signal ends the process at once.
-        signal_hook::flag::register_conditional_shutdown(signal, 1, stop.clone())
-            .context("cannot install signal handlers")?;
-        signal_hook::flag::register(signal, stop.clone())
-            .context("cannot install signal handlers")?;
-    }
-
-    let fsync = match args.fsync {
-        FsyncArg::Never => Fsync::Never,
-        FsyncArg::Interval => Fsync::default(),
-        FsyncArg::Batch => Fsync::EveryBatch,
-    };
+    let stop = install_stop_signals()?;
     let mut file = match &args.output {
-        Some(path) => {
-            let reopen = Arc::new(AtomicBool::new(false));
-            signal_hook::flag::register(signal_hook::consts::SIGHUP, reopen.clone())
-                .context("cannot install the SIGHUP handler")?;
-            Some(
-                SyncedFile::open(path, 0o640, fsync)
-                    .with_context(|| format!("cannot open {} for writing", path.display()))?
-                    .reopen_when(reopen),
-            )
-        }
+        Some(path) => Some(open_reopenable(path, args.fsync)?),
         None => None,
     };
     let mut stdout;

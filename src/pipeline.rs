@@ -80,6 +80,8 @@ pub struct Progress {
     pub bytes_read: AtomicU64,
     /// Lines processed (written or rejected).
     pub lines: AtomicU64,
+    /// Lines rejected.
+    pub rejected: AtomicU64,
 }
 
 /// The rejected lines of one reason.
@@ -614,6 +616,9 @@ fn write_all(
         pool.give(result.out);
         dirty = true;
         progress.lines.fetch_add(result.lines, Ordering::Relaxed);
+        progress
+            .rejected
+            .fetch_add(result.rejects.len() as u64, Ordering::Relaxed);
         let summary = &mut summaries[result.input];
         summary.format = Some(result.format);
         summary.lines += result.lines;
