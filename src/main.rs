@@ -30,7 +30,11 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("anonlog: error: {}", printable(&format!("{e:#}")));
+            let _ = writeln!(
+                io::stderr(),
+                "anonlog: error: {}",
+                printable(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }
@@ -59,7 +63,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let (input, received, bound) =
         anonlog::syslog::listen(&args.listen, args.queue).context("cannot listen for syslog")?;
     for addr in &bound {
-        eprintln!("anonlog: listening on {addr}");
+        let _ = writeln!(io::stderr(), "anonlog: listening on {addr}");
     }
     let config = PipelineConfig {
         anonymizer,
@@ -163,7 +167,9 @@ impl ServeStats {
         let lines = self.progress.lines.load(Relaxed);
         let rejected = self.progress.rejected.load(Relaxed);
         let written = lines.saturating_sub(rejected);
-        eprintln!(
+        // A closed standard error must not stop the statistics file or the service.
+        let _ = writeln!(
+            io::stderr(),
             "anonlog: received {received}, written {written}, rejected {rejected}, not syslog {not_syslog}, dropped {dropped}"
         );
         if let Some(path) = &self.json {
@@ -176,7 +182,8 @@ impl ServeStats {
                 .and_then(|()| std::fs::rename(&tmp, path))
                 .is_err()
             {
-                eprintln!(
+                let _ = writeln!(
+                    io::stderr(),
                     "anonlog: cannot write {}",
                     printable(&path.display().to_string())
                 );
@@ -358,7 +365,11 @@ fn anonymize(args: &AnonymizeArgs) -> anyhow::Result<ExitCode> {
     for summary in &summaries {
         if summary.rejected_total() > 0 {
             rejected = true;
-            eprintln!("anonlog: {}: {summary}", printable(&summary.name));
+            let _ = writeln!(
+                io::stderr(),
+                "anonlog: {}: {summary}",
+                printable(&summary.name)
+            );
         }
     }
     Ok(match outcome {

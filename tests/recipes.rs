@@ -1,0 +1,151 @@
+//! Deployment recipes with the real servers: requests with planted identifiers through the
+//! server, into anonlog, one anonymized record per request and none of the identifiers.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_anonlog");
+const SECRET: &str = "Zq7Secret";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("anonlog-recipe-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+/// Sends one request with identifiers in path, query, cookie, referrer and user agent.
+fn request(port: u16, n: usize) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "GET /users/{n}/u/carol.smith@example.org?token={SECRET}{n}&page=2 HTTP/1.1\r\n\
+         Host: www.example.com\r\nCookie: session={SECRET}\r\n\
+         Referer: https://www.example.com/search?q={SECRET}\r\n\
+         User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0 {SECRET}\r\n\
+         Connection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("receive");
+    response
+}
+
+/// Starts `anonlog serve` on a UDP port; returns the child, its port and the stats file.
+fn serve(dir: &Path, output: &Path) -> (Child, String, PathBuf) {
+    let stats = dir.join("stats.json");
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--syslog",
+            "udp://127.0.0.1:0",
+            "--stats-interval",
+            "1",
+            "-o",
+        ])
+        .arg(output)
+        .arg("--stats-json")
+        .arg(&stats)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut l = String::new();
+    stderr.read_line(&mut l).expect("listening line");
+    let addr = l
+        .trim()
+        .trim_start_matches("anonlog: listening on ")
+        .to_owned();
+    (child, addr, stats)
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn stop(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+/// The anonymized lines must be one per request, without any planted identifier.
+fn assert_clean(output: &Path, requests: usize) {
+    let text = std::fs::read_to_string(output).expect("output");
+    assert_eq!(text.lines().count(), requests, "{text}");
+    for l in text.lines() {
+        assert!(l.starts_with("127.0.0.0 "), "{l}");
+        assert!(
+            l.contains("\"GET /users/:num/u/:email?page=2 HTTP/1.1\" 200"),
+            "{l}"
+        );
+        assert!(
+            l.ends_with(
+                "\"https://www.example.com\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0\""
+            ),
+            "{l}"
+        );
+    }
+    for secret in [SECRET, "carol", "127.0.0.1"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+}
+
+#[test]
+#[ignore = "needs nginx"]
+fn nginx_access_log_over_syslog_to_anonlog_serve() {
+    let dir = temp_dir("nginx");
+    let output = dir.join("access.anon.log");
+    let (mut anonlog, syslog, stats) = serve(&dir, &output);
+    let port = free_port();
+    let conf = dir.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+             events {{}}\nhttp {{\n  access_log syslog:server={syslog} combined;\n\
+             client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;\n\
+             fastcgi_temp_path {d}/fastcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;\n\
+             server {{ listen 127.0.0.1:{port}; location / {{ return 200 \"ok\\n\"; }} }}\n}}\n",
+            d = dir.display()
+        ),
+    )
+    .expect("nginx.conf");
+    let mut nginx = Command::new("nginx")
+        .args(["-p"])
+        .arg(&dir)
+        .arg("-c")
+        .arg(&conf)
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .spawn()
+        .expect("start nginx (apt-get install nginx)");
+    wait_for("nginx", || TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let requests = 25;
+    for n in 0..requests {
+        assert!(request(port, n).starts_with("HTTP/1.1 200"));
+    }
+    wait_for("the records", || {
+        std::fs::read_to_string(&stats)
+            .is_ok_and(|s| s.contains(&format!("\"written\":{requests}")))
+    });
+    stop(&mut nginx);
+    stop(&mut anonlog);
+    assert_clean(&output, requests);
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
