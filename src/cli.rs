@@ -74,6 +74,9 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_enum, default_value_t = FsyncArg::Interval)]
     pub(crate) fsync: FsyncArg,
 
+    #[command(flatten)]
+    pub(crate) rotation: RotationArgs,
+
     /// Records queued between the receivers and the anonymizer; UDP records beyond it are
     /// dropped and counted, TCP senders wait.
     #[arg(long, value_name = "N", default_value_t = 65_536)]
@@ -86,6 +89,26 @@ pub(crate) struct ServeArgs {
     /// Also write the statistics as JSON to FILE (replaced each interval and at exit).
     #[arg(long, value_name = "FILE")]
     pub(crate) stats_json: Option<PathBuf>,
+}
+
+/// Built-in rotation and retention of `-o FILE` (rename and reopen, never copy).
+#[derive(Debug, Args)]
+pub(crate) struct RotationArgs {
+    /// Rotate `-o FILE` at each UTC midnight (to FILE's stem.YYYY-MM-DD.ext).
+    #[arg(long)]
+    pub(crate) rotate_daily: bool,
+
+    /// Rotate `-o FILE` when it reaches BYTES.
+    #[arg(long, value_name = "BYTES")]
+    pub(crate) max_bytes: Option<u64>,
+
+    /// Keep at most N rotated files.
+    #[arg(long, value_name = "N")]
+    pub(crate) keep: Option<usize>,
+
+    /// Delete rotated files older than DAYS.
+    #[arg(long, value_name = "DAYS")]
+    pub(crate) max_age_days: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -180,6 +203,9 @@ pub(crate) struct AnonymizeArgs {
     /// reopens `-o FILE` (for logrotate).
     #[arg(long, value_enum, default_value_t = FsyncArg::Interval)]
     pub(crate) fsync: FsyncArg,
+
+    #[command(flatten)]
+    pub(crate) rotation: RotationArgs,
 
     /// Input files (`-` is standard input).
     #[arg(value_name = "FILE")]

@@ -16,13 +16,13 @@ use clap::Parser as _;
 use anonlog::check::{Checker, Layout, Report};
 use anonlog::client_ip::TrustedProxies;
 use anonlog::explain::NoticeFormat;
-use anonlog::logfile::{Fsync, SyncedFile};
+use anonlog::logfile::{Fsync, LogFile};
 use anonlog::parse::InputFormat;
 use anonlog::pipeline::{self, Input, OutputChoice, PipelineConfig, Progress};
 use anonlog::{Anonymizer, OutputFormat, Policy};
 use cli::{
     AnonymizeArgs, CheckArgs, Cli, Command, ExplainArgs, FormatArg, FsyncArg, NoticeArg, OutputArg,
-    ServeArgs,
+    RotationArgs, ServeArgs,
 };
 
 fn main() -> ExitCode {
@@ -74,7 +74,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         max_line: pipeline::DEFAULT_MAX_LINE,
     };
     let stop = install_stop_signals()?;
-    let mut file = open_reopenable(&args.output, args.fsync)?;
+    let mut file = open_log_file(&args.output, args.fsync, &args.rotation)?;
     let progress = Arc::new(Progress::default());
     let stats = ServeStats {
         received,
@@ -97,7 +97,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         len: None,
     }];
     let result = pipeline::run(&config, inputs, &mut file, &stop, &progress);
-    file.settle()
+    file.close()
         .with_context(|| format!("cannot sync {} to disk", args.output.display()))?;
     drop(reporter);
     stats.report();
@@ -135,19 +135,29 @@ fn install_stop_signals() -> anyhow::Result<Arc<AtomicBool>> {
     Ok(stop)
 }
 
-/// Opens an output file for appending, synced per `fsync` and reopened on SIGHUP.
-fn open_reopenable(path: &Path, fsync: FsyncArg) -> anyhow::Result<SyncedFile> {
+/// Opens an output file for appending, synced per `fsync`, reopened on SIGHUP, and rotated
+/// as `rotation` says.
+fn open_log_file(path: &Path, fsync: FsyncArg, rotation: &RotationArgs) -> anyhow::Result<LogFile> {
     let policy = match fsync {
         FsyncArg::Never => Fsync::Never,
         FsyncArg::Interval => Fsync::default(),
         FsyncArg::Batch => Fsync::EveryBatch,
     };
-    let reopen = Arc::new(AtomicBool::new(false));
-    signal_hook::flag::register(signal_hook::consts::SIGHUP, reopen.clone())
-        .context("cannot install the SIGHUP handler")?;
-    Ok(SyncedFile::open(path, 0o640, policy)
-        .with_context(|| format!("cannot open {} for writing", path.display()))?
-        .reopen_when(reopen))
+    let mut file = LogFile::new(path)
+        .fsync(policy)
+        .daily(rotation.rotate_daily);
+    if let Some(bytes) = rotation.max_bytes {
+        file = file.max_bytes(bytes);
+    }
+    if let Some(keep) = rotation.keep {
+        file = file.keep(keep);
+    }
+    if let Some(days) = rotation.max_age_days {
+        file = file.max_age(std::time::Duration::from_secs(days.saturating_mul(86_400)));
+    }
+    file.open_now()
+        .with_context(|| format!("cannot open {} for writing", path.display()))?;
+    Ok(file)
 }
 
 /// Live counters of `serve`, printed as one line and optionally written as JSON.
@@ -335,7 +345,7 @@ fn anonymize(args: &AnonymizeArgs) -> anyhow::Result<ExitCode> {
     };
     let stop = install_stop_signals()?;
     let mut file = match &args.output {
-        Some(path) => Some(open_reopenable(path, args.fsync)?),
+        Some(path) => Some(open_log_file(path, args.fsync, &args.rotation)?),
         None => None,
     };
     let mut stdout;
@@ -351,7 +361,7 @@ fn anonymize(args: &AnonymizeArgs) -> anyhow::Result<ExitCode> {
     let result = pipeline::run(&config, inputs, output, &stop, &counters);
     drop(bar);
     if let (Some(file), Some(path)) = (&mut file, &args.output) {
-        file.settle()
+        file.close()
             .with_context(|| format!("cannot sync {} to disk", path.display()))?;
     }
     let (summaries, outcome) = match (result, &args.output) {
