@@ -371,6 +371,7 @@ impl AnonRecord {
     }
 
     /// About how many bytes the record occupies in a queue.
+    #[cfg(feature = "layer")]
     pub(crate) fn approx_size(&self) -> usize {
         std::mem::size_of::<Self>()
             + self.path.as_str().len()
