@@ -105,3 +105,75 @@ fn syslog_over_udp_and_tcp_is_anonymized_counted_and_flushed_on_sigterm() {
     assert_eq!(final_stats["rejected"], 0);
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
+
+/// Two receivers that share a secret file give the same visitor the same pseudonym, and
+/// neither writes the secret (nor anything derived that is not a pseudonym).
+#[test]
+fn fleet_instances_agree_on_pseudonyms_through_a_shared_secret() {
+    let dir = std::env::temp_dir().join(format!("anonlog-fleet-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let secret = dir.join("visitor.key");
+    std::fs::write(&secret, b"fleet-secret-Zq7-0123456789abcdef").expect("secret");
+    let policy = dir.join("policy.toml");
+    std::fs::write(
+        &policy,
+        format!(
+            "[visitor]\nsecret_file = {:?}\n",
+            secret.display().to_string()
+        ),
+    )
+    .expect("policy");
+    let mut pseudonyms = Vec::new();
+    for instance in 0..2 {
+        let out = dir.join(format!("out-{instance}.log"));
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--syslog",
+                "udp://127.0.0.1:0",
+                "--stats-interval",
+                "0",
+                "--policy",
+            ])
+            .arg(&policy)
+            .arg("-o")
+            .arg(&out)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start serve");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut l = String::new();
+        stderr.read_line(&mut l).expect("listening line");
+        let addr = l
+            .trim()
+            .trim_start_matches("anonlog: listening on ")
+            .to_owned();
+        let udp = UdpSocket::bind("127.0.0.1:0").expect("udp");
+        udp.send_to(
+            format!("<190>Nov 24 10:00:00 web{instance} nginx: {}", line(7)).as_bytes(),
+            &addr,
+        )
+        .expect("send");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::fs::read_to_string(&out)
+            .unwrap_or_default()
+            .lines()
+            .count()
+            < 1
+        {
+            assert!(Instant::now() < deadline, "no record");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(child.wait().expect("wait").success());
+        let text = std::fs::read_to_string(&out).expect("output");
+        assert!(!text.contains("fleet-secret"), "the secret was written");
+        pseudonyms.push(text.split(' ').nth(1).expect("ident column").to_owned());
+    }
+    assert_eq!(pseudonyms[0].len(), 16);
+    assert_eq!(pseudonyms[0], pseudonyms[1], "instances must agree");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
