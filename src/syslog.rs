@@ -46,10 +46,12 @@ pub fn message(record: &[u8]) -> Option<&[u8]> {
         return None;
     }
     let rest = &rest[close + 1..];
-    if let Some(v5424) = rest.strip_prefix(b"1 ") {
-        return rfc5424_message(v5424);
-    }
-    rfc3164_message(rest)
+    let message = match rest.strip_prefix(b"1 ") {
+        Some(v5424) => rfc5424_message(v5424),
+        None => rfc3164_message(rest),
+    };
+    // Relays such as rsyslog keep the space that followed the tag as part of the message.
+    message.map(<[u8]>::trim_ascii_start)
 }
 
 fn split_token(s: &[u8]) -> Option<(&[u8], &[u8])> {

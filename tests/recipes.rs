@@ -190,3 +190,111 @@ fn apache_piped_custom_log_through_anonlog_anonymize() {
     assert_clean(&output, requests, 404);
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
+
+/// Many machines fan in through rsyslog: a relay receives syslog (as the web servers' local
+/// rsyslog would forward it) and forwards everything to `anonlog serve` over TCP with
+/// octet-counted framing.
+#[test]
+#[ignore = "needs rsyslog"]
+fn rsyslog_forwarding_fans_in_to_anonlog_serve() {
+    let dir = temp_dir("rsyslog");
+    let output = dir.join("access.anon.log");
+    let stats = dir.join("stats.json");
+    let mut anonlog = Command::new(BIN)
+        .args([
+            "serve",
+            "--syslog",
+            "tcp://127.0.0.1:0",
+            "--stats-interval",
+            "1",
+            "-o",
+        ])
+        .arg(&output)
+        .arg("--stats-json")
+        .arg(&stats)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let mut stderr = BufReader::new(anonlog.stderr.take().expect("stderr"));
+    let mut l = String::new();
+    stderr.read_line(&mut l).expect("listening line");
+    let target = l
+        .trim()
+        .trim_start_matches("anonlog: listening on ")
+        .to_owned();
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let (host, port) = target.rsplit_once(':').expect("host:port");
+    let relay_port = free_port();
+    let conf = dir.join("rsyslog.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "global(workDirectory=\"{d}\")\n\
+             module(load=\"imudp\")\n\
+             input(type=\"imudp\" address=\"127.0.0.1\" port=\"{relay_port}\")\n\
+             action(type=\"omfwd\" target=\"{host}\" port=\"{port}\" protocol=\"tcp\"\n\
+                    TCP_Framing=\"octet-counted\" template=\"RSYSLOG_SyslogProtocol23Format\")\n",
+            d = dir.display()
+        ),
+    )
+    .expect("rsyslog.conf");
+    let mut rsyslog = Command::new("rsyslogd")
+        .args(["-n", "-f"])
+        .arg(&conf)
+        .arg("-i")
+        .arg(dir.join("rsyslogd.pid"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start rsyslogd (apt-get install rsyslog)");
+    // Two "machines" send nginx's syslog lines to the relay.
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
+    let requests = 30;
+    // rsyslog needs a moment to open its input; resend until the first record arrives.
+    let first = format!("<190>Nov 24 10:00:00 web0 nginx: {}", access_line(0));
+    wait_for("rsyslog to forward", || {
+        udp.send_to(first.as_bytes(), ("127.0.0.1", relay_port))
+            .expect("send");
+        std::thread::sleep(Duration::from_millis(200));
+        std::fs::read_to_string(&output).is_ok_and(|t| !t.is_empty())
+    });
+    let already = std::fs::read_to_string(&output)
+        .unwrap_or_default()
+        .lines()
+        .count();
+    for n in 1..requests {
+        let record = format!(
+            "<190>Nov 24 10:00:00 web{} nginx: {}",
+            n % 2,
+            access_line(n)
+        );
+        udp.send_to(record.as_bytes(), ("127.0.0.1", relay_port))
+            .expect("send");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let expected = already + requests - 1;
+    wait_for("the records", || {
+        std::fs::read_to_string(&output).is_ok_and(|t| t.lines().count() >= expected)
+    });
+    stop(&mut rsyslog);
+    stop(&mut anonlog);
+    let text = std::fs::read_to_string(&output).expect("output");
+    assert_eq!(text.lines().count(), expected);
+    for l in text.lines() {
+        assert!(
+            l.starts_with("198.51.0.0 ") && l.contains("\"GET /users/:num HTTP/1.1\""),
+            "{l}"
+        );
+    }
+    assert!(
+        !text.contains(SECRET) && !text.contains("198.51.100."),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+fn access_line(n: usize) -> String {
+    format!(
+        "198.51.100.{} - - [24/Nov/2026:10:00:00 +0000] \"GET /users/{n}?token={SECRET} HTTP/1.1\" 200 5 \"-\" \"curl/8.5.0\"",
+        n + 1
+    )
+}
