@@ -104,12 +104,8 @@ fn assert_clean(output: &Path, requests: usize, status: u16) {
     }
 }
 
-#[test]
-#[ignore = "needs nginx"]
-fn nginx_access_log_over_syslog_to_anonlog_serve() {
-    let dir = temp_dir("nginx");
-    let output = dir.join("access.anon.log");
-    let (mut anonlog, syslog, stats) = serve(&dir, &output);
+/// Starts nginx with its access log going to `syslog` (`host:port`); returns it and its port.
+fn start_nginx(dir: &Path, syslog: &str) -> (Child, u16) {
     let port = free_port();
     let conf = dir.join("nginx.conf");
     std::fs::write(
@@ -124,7 +120,7 @@ fn nginx_access_log_over_syslog_to_anonlog_serve() {
         ),
     )
     .expect("nginx.conf");
-    let mut nginx = Command::new("nginx")
+    let nginx = Command::new("nginx")
         .args(["-p"])
         .arg(&dir)
         .arg("-c")
@@ -134,6 +130,16 @@ fn nginx_access_log_over_syslog_to_anonlog_serve() {
         .spawn()
         .expect("start nginx (apt-get install nginx)");
     wait_for("nginx", || TcpStream::connect(("127.0.0.1", port)).is_ok());
+    (nginx, port)
+}
+
+#[test]
+#[ignore = "needs nginx"]
+fn nginx_access_log_over_syslog_to_anonlog_serve() {
+    let dir = temp_dir("nginx");
+    let output = dir.join("access.anon.log");
+    let (mut anonlog, syslog, stats) = serve(&dir, &output);
+    let (mut nginx, port) = start_nginx(&dir, &syslog);
     let requests = 25;
     for n in 0..requests {
         assert!(request(port, n).starts_with("HTTP/1.1 200"));
@@ -246,55 +252,40 @@ fn rsyslog_forwarding_fans_in_to_anonlog_serve() {
         .stderr(Stdio::null())
         .spawn()
         .expect("start rsyslogd (apt-get install rsyslog)");
-    // Two "machines" send nginx's syslog lines to the relay.
-    let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
-    let requests = 30;
-    // rsyslog needs a moment to open its input; resend until the first record arrives.
-    let first = format!("<190>Nov 24 10:00:00 web0 nginx: {}", access_line(0));
+    // nginx sends its access log to the relay, as each web server's rsyslog would forward.
+    let (mut nginx, web) = start_nginx(&dir, &format!("127.0.0.1:{relay_port}"));
+    // rsyslog needs a moment to open its input: send until the first record comes through.
     wait_for("rsyslog to forward", || {
-        udp.send_to(first.as_bytes(), ("127.0.0.1", relay_port))
-            .expect("send");
+        assert!(request(web, 0).starts_with("HTTP/1.1 200"));
         std::thread::sleep(Duration::from_millis(200));
         std::fs::read_to_string(&output).is_ok_and(|t| !t.is_empty())
     });
-    let already = std::fs::read_to_string(&output)
-        .unwrap_or_default()
-        .lines()
-        .count();
-    for n in 1..requests {
-        let record = format!(
-            "<190>Nov 24 10:00:00 web{} nginx: {}",
-            n % 2,
-            access_line(n)
-        );
-        udp.send_to(record.as_bytes(), ("127.0.0.1", relay_port))
-            .expect("send");
-        std::thread::sleep(Duration::from_millis(2));
+    let requests = 30;
+    for n in 0..requests {
+        assert!(request(web, n).starts_with("HTTP/1.1 200"));
     }
-    let expected = already + requests - 1;
+    let mut expected = 0;
     wait_for("the records", || {
-        std::fs::read_to_string(&output).is_ok_and(|t| t.lines().count() >= expected)
+        std::fs::read_to_string(&stats).is_ok_and(|t| {
+            let v: serde_json::Value = serde_json::from_str(&t).unwrap_or_default();
+            let (received, written) = (v["received"].as_u64(), v["written"].as_u64());
+            expected = usize::try_from(written.unwrap_or(0)).unwrap_or(0);
+            written.is_some() && received == written && expected >= requests + 1
+        })
     });
+    std::thread::sleep(Duration::from_millis(500));
+    stop(&mut nginx);
     stop(&mut rsyslog);
     stop(&mut anonlog);
-    let text = std::fs::read_to_string(&output).expect("output");
-    assert_eq!(text.lines().count(), expected);
-    for l in text.lines() {
-        assert!(
-            l.starts_with("198.51.0.0 ") && l.contains("\"GET /users/:num HTTP/1.1\""),
-            "{l}"
-        );
-    }
+    // One record per request (the warm-up ones included), none of the identifiers.
+    let records = std::fs::read_to_string(&output)
+        .expect("output")
+        .lines()
+        .count();
     assert!(
-        !text.contains(SECRET) && !text.contains("198.51.100."),
-        "{text}"
+        records >= expected,
+        "{records} records, {expected} expected"
     );
+    assert_clean(&output, records, 200);
     std::fs::remove_dir_all(&dir).expect("cleanup");
-}
-
-fn access_line(n: usize) -> String {
-    format!(
-        "198.51.100.{} - - [24/Nov/2026:10:00:00 +0000] \"GET /users/{n}?token={SECRET} HTTP/1.1\" 200 5 \"-\" \"curl/8.5.0\"",
-        n + 1
-    )
 }
