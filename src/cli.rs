@@ -62,13 +62,8 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_enum, default_value_t = OutputArg::Same)]
     pub(crate) output_format: OutputArg,
 
-    /// Policy file (TOML). Default: the strict preset.
-    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
-    pub(crate) policy: Option<PathBuf>,
-
-    /// Named policy preset: strict, regional or minimal.
-    #[arg(long, value_name = "NAME")]
-    pub(crate) preset: Option<String>,
+    #[command(flatten)]
+    pub(crate) policy: PolicyArgs,
 
     /// When the output is forced to stable storage.
     #[arg(long, value_enum, default_value_t = FsyncArg::Interval)]
@@ -89,6 +84,18 @@ pub(crate) struct ServeArgs {
     /// Also write the statistics as JSON to FILE (replaced each interval and at exit).
     #[arg(long, value_name = "FILE")]
     pub(crate) stats_json: Option<PathBuf>,
+}
+
+/// Which policy to enforce.
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArgs {
+    /// Policy file (TOML); see docs/configuration.md. Default: the strict preset.
+    #[arg(long = "policy", value_name = "FILE", conflicts_with = "preset")]
+    pub(crate) file: Option<PathBuf>,
+
+    /// Named policy preset: strict, regional or minimal.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) preset: Option<String>,
 }
 
 /// Built-in rotation and retention of `-o FILE` (rename and reopen, never copy).
@@ -140,13 +147,8 @@ pub(crate) struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ExplainArgs {
-    /// Policy file (TOML). Default: the strict preset.
-    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
-    pub(crate) policy: Option<PathBuf>,
-
-    /// Named policy preset: strict, regional or minimal.
-    #[arg(long, value_name = "NAME")]
-    pub(crate) preset: Option<String>,
+    #[command(flatten)]
+    pub(crate) policy: PolicyArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = NoticeArg::Markdown)]
@@ -170,13 +172,8 @@ pub(crate) struct AnonymizeArgs {
     #[arg(long, value_enum, default_value_t = OutputArg::Same)]
     pub(crate) output_format: OutputArg,
 
-    /// Policy file (TOML); see docs/configuration.md. Default: the strict preset.
-    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
-    pub(crate) policy: Option<PathBuf>,
-
-    /// Named policy preset: strict, regional or minimal.
-    #[arg(long, value_name = "NAME")]
-    pub(crate) preset: Option<String>,
+    #[command(flatten)]
+    pub(crate) policy: PolicyArgs,
 
     /// Write to FILE (appending; created with mode 0640) instead of standard output.
     #[arg(short = 'o', long, value_name = "FILE")]

@@ -22,7 +22,7 @@ use anonlog::pipeline::{self, Input, OutputChoice, PipelineConfig, Progress};
 use anonlog::{Anonymizer, OutputFormat, Policy};
 use cli::{
     AnonymizeArgs, CheckArgs, Cli, Command, ExplainArgs, FormatArg, FsyncArg, NoticeArg, OutputArg,
-    RotationArgs, ServeArgs,
+    PolicyArgs, RotationArgs, ServeArgs,
 };
 
 fn main() -> ExitCode {
@@ -49,8 +49,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn load_policy(file: Option<&Path>, preset: Option<&str>) -> anyhow::Result<Policy> {
-    Ok(match (file, preset) {
+fn load_policy(args: &PolicyArgs) -> anyhow::Result<Policy> {
+    Ok(match (args.file.as_deref(), args.preset.as_deref()) {
         (Some(path), _) => Policy::load(path)?,
         (None, Some(name)) => Policy::preset(name)?,
         (None, None) => Policy::strict(),
@@ -58,7 +58,7 @@ fn load_policy(file: Option<&Path>, preset: Option<&str>) -> anyhow::Result<Poli
 }
 
 fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let policy = load_policy(args.policy.as_deref(), args.preset.as_deref())?;
+    let policy = load_policy(&args.policy)?;
     let anonymizer = Arc::new(Anonymizer::new(policy)?);
     let (input, received, bound) =
         anonlog::syslog::listen(&args.listen, args.queue).context("cannot listen for syslog")?;
@@ -309,7 +309,7 @@ fn check_input(checker: &Checker, mut input: Input, threads: usize) -> io::Resul
 }
 
 fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
-    let policy = load_policy(args.policy.as_deref(), args.preset.as_deref())?;
+    let policy = load_policy(&args.policy)?;
     let format = match args.format {
         NoticeArg::Markdown => NoticeFormat::Markdown,
         NoticeArg::Text => NoticeFormat::Text,
@@ -323,7 +323,7 @@ fn explain(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn anonymize(args: &AnonymizeArgs) -> anyhow::Result<ExitCode> {
-    let policy = load_policy(args.policy.as_deref(), args.preset.as_deref())?;
+    let policy = load_policy(&args.policy)?;
     let anonymizer = Arc::new(Anonymizer::new(policy)?);
     let inputs = open_inputs(&args.files)?;
     let show_progress = !args.no_progress

@@ -1,7 +1,10 @@
 //! Deployment recipes with the real servers: requests with planted identifiers through the
 //! server, into anonlog, one anonymized record per request and none of the identifiers.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::ffi::OsStr;
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -44,29 +47,23 @@ fn request(port: u16, n: usize) -> String {
 /// Starts `anonlog serve` on a UDP port; returns the child, its port and the stats file.
 fn serve(dir: &Path, output: &Path) -> (Child, String, PathBuf) {
     let stats = dir.join("stats.json");
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--syslog",
-            "udp://127.0.0.1:0",
-            "--stats-interval",
-            "1",
-            "-o",
-        ])
-        .arg(output)
-        .arg("--stats-json")
-        .arg(&stats)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start serve");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut l = String::new();
-    stderr.read_line(&mut l).expect("listening line");
-    let addr = l
-        .trim()
-        .trim_start_matches("anonlog: listening on ")
-        .to_owned();
-    (child, addr, stats)
+    let args: Vec<&OsStr> = [
+        "--syslog",
+        "udp://127.0.0.1:0",
+        "--stats-interval",
+        "1",
+        "-o",
+    ]
+    .into_iter()
+    .map(OsStr::new)
+    .chain([
+        output.as_os_str(),
+        OsStr::new("--stats-json"),
+        stats.as_os_str(),
+    ])
+    .collect();
+    let (child, mut addrs) = common::start_serve(&args, 1);
+    (child, addrs.remove(0), stats)
 }
 
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
@@ -206,29 +203,23 @@ fn rsyslog_forwarding_fans_in_to_anonlog_serve() {
     let dir = temp_dir("rsyslog");
     let output = dir.join("access.anon.log");
     let stats = dir.join("stats.json");
-    let mut anonlog = Command::new(BIN)
-        .args([
-            "serve",
-            "--syslog",
-            "tcp://127.0.0.1:0",
-            "--stats-interval",
-            "1",
-            "-o",
-        ])
-        .arg(&output)
-        .arg("--stats-json")
-        .arg(&stats)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start serve");
-    let mut stderr = BufReader::new(anonlog.stderr.take().expect("stderr"));
-    let mut l = String::new();
-    stderr.read_line(&mut l).expect("listening line");
-    let target = l
-        .trim()
-        .trim_start_matches("anonlog: listening on ")
-        .to_owned();
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let args: Vec<&OsStr> = [
+        "--syslog",
+        "tcp://127.0.0.1:0",
+        "--stats-interval",
+        "1",
+        "-o",
+    ]
+    .into_iter()
+    .map(OsStr::new)
+    .chain([
+        output.as_os_str(),
+        OsStr::new("--stats-json"),
+        stats.as_os_str(),
+    ])
+    .collect();
+    let (mut anonlog, addrs) = common::start_serve(&args, 1);
+    let target = addrs[0].clone();
     let (host, port) = target.rsplit_once(':').expect("host:port");
     let relay_port = free_port();
     let conf = dir.join("rsyslog.conf");

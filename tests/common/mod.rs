@@ -62,3 +62,32 @@ impl Destination for Memory {
         Ok(())
     }
 }
+
+/// Starts `anonlog serve` with `args`; returns it and the addresses it listens on (in the
+/// order of the `--syslog` arguments). Its later statistics lines are read and discarded,
+/// as a service manager would.
+pub fn start_serve(
+    args: &[&std::ffi::OsStr],
+    listeners: usize,
+) -> (std::process::Child, Vec<String>) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_anonlog"))
+        .arg("serve")
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start anonlog serve");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut addrs = Vec::new();
+    for _ in 0..listeners {
+        let mut line = String::new();
+        stderr.read_line(&mut line).expect("listening line");
+        addrs.push(
+            line.trim()
+                .trim_start_matches("anonlog: listening on ")
+                .to_owned(),
+        );
+    }
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    (child, addrs)
+}
