@@ -283,22 +283,18 @@ impl Checker {
             self.scan_value(Role::Text, &text, line_no, out);
             return;
         };
-        let mut day = None;
         let (mut network, mut agent, mut visitor) = (None, None, None);
         for (role, value) in &fields.values {
             self.scan_value(*role, value, line_no, out);
             match role {
-                Role::Network => network = Some(network_key(value)),
+                Role::Network => network = Some(value.clone()),
                 Role::UserAgent => agent = Some(agent_class(value)),
                 Role::Visitor if value != "-" => visitor = Some(value.clone()),
                 _ => {}
             }
         }
-        if let Some(time) = &fields.day {
-            day = Some(time.clone());
-        }
-        if let (Some(day), Some(network)) = (day, network) {
-            let day_key = day_number(&day);
+        if let (Some(day), Some(network)) = (&fields.day, network) {
+            let day_key = day_number(day);
             let agent = agent.unwrap_or_else(|| fields.agent_class.clone().unwrap_or_default());
             *out.groups
                 .entry((day_key, network.clone(), agent))
@@ -566,10 +562,6 @@ fn is_reduced_agent(agent: &str) -> bool {
 fn agent_class(agent: &str) -> String {
     let class = classify_user_agent(agent.as_bytes());
     format!("{}/{}", class.browser(), class.os())
-}
-
-fn network_key(value: &str) -> String {
-    value.to_owned()
 }
 
 fn note(out: &mut Partial, kind: FindingKind, line_no: u64, hint: &str) {

@@ -65,12 +65,8 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub(crate) policy: PolicyArgs,
 
-    /// When the output is forced to stable storage.
-    #[arg(long, value_enum, default_value_t = FsyncArg::Interval)]
-    pub(crate) fsync: FsyncArg,
-
     #[command(flatten)]
-    pub(crate) rotation: RotationArgs,
+    pub(crate) file: LogFileArgs,
 
     /// Records queued between the receivers and the anonymizer; UDP records beyond it are
     /// dropped and counted, TCP senders wait.
@@ -98,9 +94,15 @@ pub(crate) struct PolicyArgs {
     pub(crate) preset: Option<String>,
 }
 
-/// Built-in rotation and retention of `-o FILE` (rename and reopen, never copy).
+/// How `-o FILE` is written: durability, and built-in rotation and retention (rename and
+/// reopen, never copy). SIGHUP reopens it (for logrotate).
 #[derive(Debug, Args)]
-pub(crate) struct RotationArgs {
+pub(crate) struct LogFileArgs {
+    /// When `-o FILE` is forced to stable storage: never, at most once a second
+    /// (`interval`), or after every batch; unless never, once more at a clean end.
+    #[arg(long, value_enum, default_value_t = FsyncArg::Interval)]
+    pub(crate) fsync: FsyncArg,
+
     /// Rotate `-o FILE` at each UTC midnight (to FILE's stem.YYYY-MM-DD.ext).
     #[arg(long)]
     pub(crate) rotate_daily: bool,
@@ -195,14 +197,8 @@ pub(crate) struct AnonymizeArgs {
     #[arg(long)]
     pub(crate) no_progress: bool,
 
-    /// When `-o FILE` is forced to stable storage: never, at most once a second
-    /// (`interval`), or after every batch; unless never, once more at a clean end. SIGHUP
-    /// reopens `-o FILE` (for logrotate).
-    #[arg(long, value_enum, default_value_t = FsyncArg::Interval)]
-    pub(crate) fsync: FsyncArg,
-
     #[command(flatten)]
-    pub(crate) rotation: RotationArgs,
+    pub(crate) file: LogFileArgs,
 
     /// Input files (`-` is standard input).
     #[arg(value_name = "FILE")]

@@ -21,8 +21,8 @@ use anonlog::parse::InputFormat;
 use anonlog::pipeline::{self, Input, OutputChoice, PipelineConfig, Progress};
 use anonlog::{Anonymizer, OutputFormat, Policy};
 use cli::{
-    AnonymizeArgs, CheckArgs, Cli, Command, ExplainArgs, FormatArg, FsyncArg, NoticeArg, OutputArg,
-    PolicyArgs, RotationArgs, ServeArgs,
+    AnonymizeArgs, CheckArgs, Cli, Command, ExplainArgs, FormatArg, FsyncArg, LogFileArgs,
+    NoticeArg, OutputArg, PolicyArgs, ServeArgs,
 };
 
 fn main() -> ExitCode {
@@ -74,7 +74,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         max_line: pipeline::DEFAULT_MAX_LINE,
     };
     let stop = install_stop_signals()?;
-    let mut file = open_log_file(&args.output, args.fsync, &args.rotation)?;
+    let mut file = open_log_file(&args.output, &args.file)?;
     let progress = Arc::new(Progress::default());
     let stats = ServeStats {
         received,
@@ -135,24 +135,24 @@ fn install_stop_signals() -> anyhow::Result<Arc<AtomicBool>> {
     Ok(stop)
 }
 
-/// Opens an output file for appending, synced per `fsync`, reopened on SIGHUP, and rotated
-/// as `rotation` says.
-fn open_log_file(path: &Path, fsync: FsyncArg, rotation: &RotationArgs) -> anyhow::Result<LogFile> {
-    let policy = match fsync {
+/// Opens an output file for appending, synced, rotated and pruned as `file_args` say, and
+/// reopened on SIGHUP.
+fn open_log_file(path: &Path, file_args: &LogFileArgs) -> anyhow::Result<LogFile> {
+    let policy = match file_args.fsync {
         FsyncArg::Never => Fsync::Never,
         FsyncArg::Interval => Fsync::default(),
         FsyncArg::Batch => Fsync::EveryBatch,
     };
     let mut file = LogFile::new(path)
         .fsync(policy)
-        .daily(rotation.rotate_daily);
-    if let Some(bytes) = rotation.max_bytes {
+        .daily(file_args.rotate_daily);
+    if let Some(bytes) = file_args.max_bytes {
         file = file.max_bytes(bytes);
     }
-    if let Some(keep) = rotation.keep {
+    if let Some(keep) = file_args.keep {
         file = file.keep(keep);
     }
-    if let Some(days) = rotation.max_age_days {
+    if let Some(days) = file_args.max_age_days {
         file = file.max_age(std::time::Duration::from_secs(days.saturating_mul(86_400)));
     }
     file.open_now()
@@ -345,7 +345,7 @@ fn anonymize(args: &AnonymizeArgs) -> anyhow::Result<ExitCode> {
     };
     let stop = install_stop_signals()?;
     let mut file = match &args.output {
-        Some(path) => Some(open_log_file(path, args.fsync, &args.rotation)?),
+        Some(path) => Some(open_log_file(path, &args.file)?),
         None => None,
     };
     let mut stdout;

@@ -28,7 +28,7 @@ use visitor::DayKeys;
 const MAX_QUERY_LEN: usize = 512;
 /// Longest kept header value, in bytes.
 const MAX_HEADER_LEN: usize = 256;
-/// Longest method name kept; longer ones are `OTHER`.
+/// Methods written as they are; any other (unknown or oversized) is `OTHER`.
 const KNOWN_METHODS: &[&str] = &[
     "GET",
     "HEAD",
@@ -51,6 +51,7 @@ const KNOWN_METHODS: &[&str] = &[
     "MKCALENDAR",
     "QUERY",
 ];
+/// Protocols written as they are; any other is `OTHER`.
 const KNOWN_PROTOCOLS: &[&str] = &[
     "HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/2", "HTTP/3.0", "HTTP/3", "HTTP/0.9",
 ];
