@@ -1,32 +1,19 @@
 //! `anonlog anonymize` through the real binary.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{run_anonlog, text};
+
 const BIN: &str = env!("CARGO_BIN_EXE_anonlog");
 
 fn anonymize(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .arg("anonymize")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start anonlog");
-    let mut input = child.stdin.take().expect("stdin");
-    let data = stdin.to_vec();
-    let feeder = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("anonlog runs");
-    feeder.join().expect("feeder");
-    out
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
+    let mut all = vec!["anonymize"];
+    all.extend_from_slice(args);
+    run_anonlog(&all, stdin)
 }
 
 const COMBINED: &str = concat!(

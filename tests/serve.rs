@@ -1,11 +1,12 @@
 //! `anonlog serve`: syslog over UDP and TCP in, anonymized lines out.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpStream, UdpSocket};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_anonlog");
+use std::ffi::OsStr;
+use std::io::Write;
+use std::net::{TcpStream, UdpSocket};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 fn line(n: usize) -> String {
     format!(
@@ -20,32 +21,24 @@ fn syslog_over_udp_and_tcp_is_anonymized_counted_and_flushed_on_sigterm() {
     std::fs::create_dir_all(&dir).expect("dir");
     let out = dir.join("access.log");
     let stats = dir.join("stats.json");
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--syslog",
-            "udp://127.0.0.1:0",
-            "--syslog",
-            "tcp://127.0.0.1:0",
-            "-o",
-        ])
-        .arg(&out)
-        .args(["--stats-interval", "1", "--stats-json"])
-        .arg(&stats)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start serve");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut addrs = Vec::new();
-    for _ in 0..2 {
-        let mut l = String::new();
-        stderr.read_line(&mut l).expect("listening line");
-        addrs.push(
-            l.trim()
-                .trim_start_matches("anonlog: listening on ")
-                .to_owned(),
-        );
-    }
+    let args: Vec<&OsStr> = [
+        "--syslog",
+        "udp://127.0.0.1:0",
+        "--syslog",
+        "tcp://127.0.0.1:0",
+        "--stats-interval",
+        "1",
+        "-o",
+    ]
+    .into_iter()
+    .map(OsStr::new)
+    .chain([
+        out.as_os_str(),
+        OsStr::new("--stats-json"),
+        stats.as_os_str(),
+    ])
+    .collect();
+    let (mut child, addrs) = common::start_serve(&args, 2);
     let udp = UdpSocket::bind("127.0.0.1:0").expect("udp");
     for n in 0..50 {
         udp.send_to(
@@ -126,32 +119,22 @@ fn fleet_instances_agree_on_pseudonyms_through_a_shared_secret() {
     let mut pseudonyms = Vec::new();
     for instance in 0..2 {
         let out = dir.join(format!("out-{instance}.log"));
-        let mut child = Command::new(BIN)
-            .args([
-                "serve",
-                "--syslog",
-                "udp://127.0.0.1:0",
-                "--stats-interval",
-                "0",
-                "--policy",
+        let args: Vec<&OsStr> = ["--syslog", "udp://127.0.0.1:0", "--stats-interval", "0"]
+            .into_iter()
+            .map(OsStr::new)
+            .chain([
+                OsStr::new("--policy"),
+                policy.as_os_str(),
+                OsStr::new("-o"),
+                out.as_os_str(),
             ])
-            .arg(&policy)
-            .arg("-o")
-            .arg(&out)
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start serve");
-        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-        let mut l = String::new();
-        stderr.read_line(&mut l).expect("listening line");
-        let addr = l
-            .trim()
-            .trim_start_matches("anonlog: listening on ")
-            .to_owned();
+            .collect();
+        let (mut child, addrs) = common::start_serve(&args, 1);
+        let addr = &addrs[0];
         let udp = UdpSocket::bind("127.0.0.1:0").expect("udp");
         udp.send_to(
             format!("<190>Nov 24 10:00:00 web{instance} nginx: {}", line(7)).as_bytes(),
-            &addr,
+            addr,
         )
         .expect("send");
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -91,3 +91,28 @@ pub fn start_serve(
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
     (child, addrs)
 }
+
+/// Runs the `anonlog` binary with `args`, feeding `stdin`, and collects its output.
+pub fn run_anonlog(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_anonlog"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start anonlog");
+    let mut input = child.stdin.take().expect("stdin");
+    let data = stdin.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("anonlog runs");
+    feeder.join().expect("feeder");
+    out
+}
+
+/// Output bytes as text (anonlog writes UTF-8 only).
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
+}
