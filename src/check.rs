@@ -16,6 +16,11 @@ use crate::anonymize::parse_client_ip;
 use crate::anonymize::text::is_hidden_char;
 use crate::anonymize::user_agent::classify_user_agent;
 use crate::policy::Policy;
+use crate::stream::reader::Chunk;
+use crate::stream::runner::{self, Batch, Collect, Job, RunSettings};
+use crate::stream::{Input, Progress, StreamError};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 /// Line numbers kept per finding kind.
 const FIRST_LINES: usize = 5;
@@ -790,4 +795,45 @@ impl Report {
             },
         })
     }
+}
+
+/// The audit as a job of the stream runner: each chunk scanned on a worker.
+struct AuditJob(Checker);
+
+impl Job for AuditJob {
+    type Tag = ();
+    type Worker = ();
+    type Output = Partial;
+
+    fn tag(&self, _: &mut Option<()>, _: &Chunk) {}
+
+    fn worker(&self) {}
+
+    fn process(&self, (): &mut (), batch: &Batch<()>) -> Partial {
+        self.0.scan(&batch.chunk.data, batch.chunk.first_line)
+    }
+}
+
+/// Partial results as they come.
+struct Partials(Vec<Partial>);
+
+impl Collect<Partial> for Partials {
+    fn collect(&mut self, _: usize, partial: Partial) -> std::io::Result<()> {
+        self.0.push(partial);
+        Ok(())
+    }
+}
+
+/// Audits one input on all cores with the stream engine's reader (lines over `settings.max_line` are skipped and reported).
+pub fn audit(
+    checker: Checker,
+    input: Input,
+    settings: &RunSettings,
+    stop: &Arc<AtomicBool>,
+) -> Result<Report, StreamError> {
+    let job = Arc::new(AuditJob(checker));
+    let mut partials = Partials(Vec::new());
+    let progress = Arc::new(Progress::default());
+    runner::run(&job, vec![input], &mut partials, settings, stop, &progress)?;
+    Ok(job.0.finish(partials.0))
 }

@@ -11,14 +11,12 @@ pub mod layer;
 pub mod logfile;
 #[cfg(feature = "cli")]
 pub mod parse;
-#[cfg(feature = "cli")]
-pub mod pipeline;
 pub mod policy;
 pub mod record;
 #[cfg(feature = "layer")]
 pub mod sink;
 #[cfg(feature = "cli")]
-pub mod syslog;
+pub mod stream;
 pub mod time;
 
 pub use anonymize::Anonymizer;

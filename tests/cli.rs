@@ -416,3 +416,57 @@ fn broken_pipe_is_success() {
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
+
+/// Regression: on several threads, a worker that reached a later day first destroyed the
+/// key of a day whose records other workers still held, so those records lost their
+/// pseudonym, differently on every run. Keys now follow the input's order.
+#[test]
+fn multi_day_input_gives_the_same_pseudonym_groups_on_any_thread_count() {
+    let agents = [
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+        "curl/8.5.0",
+    ];
+    let mut input = String::new();
+    let lines = 12_000;
+    for i in 0..lines {
+        let day = 20 + i * 4 / lines;
+        let client = format!("198.51.100.{}", i * 7919 % 61);
+        let agent = agents[i % agents.len()];
+        let pad = "x".repeat(i % 200);
+        input.push_str(&format!(
+            "{client} - - [{day}/Nov/2026:10:00:00 +0000] \"GET /articles/{pad} HTTP/1.1\" 200 512 \"-\" \"{agent}\"\n"
+        ));
+    }
+    // A file, so that chunks are large and span several days each.
+    let path = std::env::temp_dir().join(format!("anonlog-cli-days-{}.log", std::process::id()));
+    std::fs::write(&path, &input).expect("write input");
+    let file = path.to_str().expect("UTF-8 path");
+    let groups = |threads: &str| -> Vec<usize> {
+        let out = run_anonlog(&["anonymize", "--threads", threads, file], b"");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let mut first = std::collections::HashMap::new();
+        text(&out.stdout)
+            .lines()
+            .enumerate()
+            .map(|(n, line)| {
+                let mut fields = line.split(' ');
+                let visitor = fields.nth(1).expect("visitor column").to_owned();
+                assert_ne!(
+                    visitor,
+                    "-",
+                    "line {} lost its pseudonym on {threads} threads",
+                    n + 1
+                );
+                let day = line[line.find('[').expect("time") + 1..][..11].to_owned();
+                *first.entry((day, visitor)).or_insert(n)
+            })
+            .collect()
+    };
+    let one = groups("1");
+    assert_eq!(one.len(), lines);
+    for threads in ["2", "8"] {
+        assert!(groups(threads) == one, "groups differ on {threads} threads");
+    }
+    std::fs::remove_file(&path).expect("remove input");
+}

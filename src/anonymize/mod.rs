@@ -201,6 +201,37 @@ impl Anonymizer {
     /// Anonymizes one record into `record`, replacing everything it held and reusing its
     /// allocations: the way to anonymize many records without allocating for each.
     pub fn apply_into(&self, raw: &RawRecord<'_>, record: &mut AnonRecord) {
+        self.apply_with(raw, None, record);
+    }
+
+    /// Whether records get visitor pseudonyms, i.e. day keys exist.
+    pub(crate) fn has_day_keys(&self) -> bool {
+        self.day_keys.is_some()
+    }
+
+    /// [`apply_into`](Self::apply_into) for a record of an input read in order:
+    /// `newest_day` is the newest UTC day (days since the epoch) of the input up to and
+    /// including this record. Keys then move on only through
+    /// [`advance_days`](Self::advance_days), so the result does not depend on which thread
+    /// reaches a day first.
+    pub(crate) fn apply_in_order(
+        &self,
+        raw: &RawRecord<'_>,
+        newest_day: i64,
+        record: &mut AnonRecord,
+    ) {
+        self.apply_with(raw, Some(newest_day), record);
+    }
+
+    /// The input read in order is written up to `newest_day`: the keys of days before the
+    /// previous one are destroyed.
+    pub(crate) fn advance_days(&self, newest_day: i64) {
+        if let Some(keys) = &self.day_keys {
+            keys.advance(newest_day);
+        }
+    }
+
+    fn apply_with(&self, raw: &RawRecord<'_>, in_order: Option<i64>, record: &mut AnonRecord) {
         let policy = &self.policy;
         let ip = match &raw.client {
             ClientAddr::Unknown => None,
@@ -212,6 +243,7 @@ impl Anonymizer {
         record.visitor = match (&self.day_keys, ip) {
             (Some(keys), Some(ip)) => keys.pseudonym(
                 raw.time,
+                in_order,
                 ip,
                 &raw.user_agent,
                 record.host.as_str().as_bytes(),

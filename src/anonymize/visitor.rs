@@ -152,14 +152,32 @@ impl DayKeys {
 
     /// The pseudonym of (`ip`, `user_agent`, `host`) on the UTC day of `time`, or `None` when
     /// that day's key was already destroyed.
+    ///
+    /// `in_order` is `None` for live records: the newest day seen so far then advances
+    /// with each record. A stream read in order instead gives the newest day of the input
+    /// up to this record, and moves the keys on with [`advance`](Self::advance) once the
+    /// records before are done, so that the result does not depend on which thread reaches
+    /// a day first.
     pub(crate) fn pseudonym(
         &self,
         time: Timestamp,
+        in_order: Option<i64>,
         ip: IpAddr,
         user_agent: &[u8],
         host: &[u8],
     ) -> Option<VisitorId> {
         let day = time.utc_day();
+        if let Some(newest) = in_order
+            && day < newest - 1
+        {
+            // The key of this day is destroyed, or about to be once the writer catches up.
+            return match self.source {
+                VisitorKeySource::Random => None,
+                VisitorKeySource::Secret(_) => {
+                    Some(mac_pseudonym(self.make_mac(day), ip, user_agent, host))
+                }
+            };
+        }
         let now = self.clock.now();
         {
             let slots = self.slots.load();
@@ -169,8 +187,20 @@ impl DayKeys {
                 return Some(mac_pseudonym(key.mac.clone(), ip, user_agent, host));
             }
         }
-        let mac = self.update(|keys, slots| keys.key_for(slots, day, now))?;
+        let advance = in_order.is_none();
+        let mac = self.update(|keys, slots| keys.key_for(slots, day, now, advance))?;
         Some(mac_pseudonym(mac, ip, user_agent, host))
+    }
+
+    /// Input read in order is done up to `day`: destroys the keys of the days before the
+    /// previous one.
+    pub(crate) fn advance(&self, day: i64) {
+        let slots = self.slots.load();
+        if slots.newest >= Some(day) && slots.keys.iter().all(|k| k.day >= day - 1) {
+            return;
+        }
+        drop(slots);
+        self.update(|keys, slots| keys.advance_to(slots, day));
     }
 
     /// Replaces the snapshot with a changed copy, one writer at a time.
@@ -208,12 +238,28 @@ impl DayKeys {
         slots.floor = floor;
     }
 
-    /// Finds or makes the key for `day` under the write lock.
-    fn key_for(&self, slots: &mut Slots, day: i64, now: SystemTime) -> Option<Hmac<Sha256>> {
-        self.evict(slots, |k| is_expired(k, now));
+    /// Moves the newest day on to `day` (if later) and destroys the keys of the days before
+    /// the previous one.
+    fn advance_to(&self, slots: &mut Slots, day: i64) {
         let newest = slots.newest.map_or(day, |n| n.max(day));
         slots.newest = Some(newest);
         self.evict(slots, |k| k.day < newest - 1);
+    }
+
+    /// Finds or makes the key for `day` under the write lock; `advance` moves the newest
+    /// day on to `day` first.
+    fn key_for(
+        &self,
+        slots: &mut Slots,
+        day: i64,
+        now: SystemTime,
+        advance: bool,
+    ) -> Option<Hmac<Sha256>> {
+        self.evict(slots, |k| is_expired(k, now));
+        if advance {
+            self.advance_to(slots, day);
+        }
+        let newest = slots.newest.map_or(day, |n| n.max(day));
         if let Some(key) = slots.keys.iter().find(|k| k.day == day) {
             return Some(key.mac.clone());
         }
@@ -329,8 +375,14 @@ mod tests {
     #[test]
     fn same_visitor_same_day_is_stable() {
         let (k, _) = keys(VisitorKeySource::Random);
-        let a = k.pseudonym(day(0), ip("198.51.100.23"), b"UA", b"example.com");
-        let b = k.pseudonym(day(0), ip("::ffff:198.51.100.23"), b"UA", b"example.com");
+        let a = k.pseudonym(day(0), None, ip("198.51.100.23"), b"UA", b"example.com");
+        let b = k.pseudonym(
+            day(0),
+            None,
+            ip("::ffff:198.51.100.23"),
+            b"UA",
+            b"example.com",
+        );
         assert!(a.is_some());
         assert_eq!(a, b);
         assert_eq!(a.map(|v| v.to_string().len()), Some(16));
@@ -339,8 +391,8 @@ mod tests {
     #[test]
     fn length_prefixes_separate_fields() {
         let (k, _) = keys(VisitorKeySource::Random);
-        let a = k.pseudonym(day(0), ip("192.0.2.1"), b"ab", b"c");
-        let b = k.pseudonym(day(0), ip("192.0.2.1"), b"a", b"bc");
+        let a = k.pseudonym(day(0), None, ip("192.0.2.1"), b"ab", b"c");
+        let b = k.pseudonym(day(0), None, ip("192.0.2.1"), b"a", b"bc");
         assert_ne!(a, b);
     }
 
@@ -348,13 +400,13 @@ mod tests {
     fn keys_live_for_two_days_then_are_gone_for_good() {
         let (k, _) = keys(VisitorKeySource::Random);
         let v = ip("192.0.2.1");
-        let d0 = k.pseudonym(day(0), v, b"UA", b"h");
-        assert!(k.pseudonym(day(1), v, b"UA", b"h").is_some());
+        let d0 = k.pseudonym(day(0), None, v, b"UA", b"h");
+        assert!(k.pseudonym(day(1), None, v, b"UA", b"h").is_some());
         // Day 0 is still the previous day.
-        assert_eq!(k.pseudonym(day(0), v, b"UA", b"h"), d0);
-        assert!(k.pseudonym(day(2), v, b"UA", b"h").is_some());
+        assert_eq!(k.pseudonym(day(0), None, v, b"UA", b"h"), d0);
+        assert!(k.pseudonym(day(2), None, v, b"UA", b"h").is_some());
         // Day 0's key is destroyed now; it must not come back as a new key.
-        assert_eq!(k.pseudonym(day(0), v, b"UA", b"h"), None);
+        assert_eq!(k.pseudonym(day(0), None, v, b"UA", b"h"), None);
         assert_eq!(k.slots.load().keys.len(), 2);
     }
 
@@ -362,14 +414,14 @@ mod tests {
     fn keys_expire_after_48_hours_of_wall_time() {
         let (k, clock) = keys(VisitorKeySource::Random);
         let v = ip("192.0.2.1");
-        assert!(k.pseudonym(day(0), v, b"UA", b"h").is_some());
+        assert!(k.pseudonym(day(0), None, v, b"UA", b"h").is_some());
         clock.advance(MAX_KEY_AGE - Duration::from_secs(1));
         k.purge_expired();
         assert_eq!(k.slots.load().keys.len(), 1);
         clock.advance(Duration::from_secs(1));
         k.purge_expired();
         assert!(k.slots.load().keys.is_empty());
-        assert_eq!(k.pseudonym(day(0), v, b"UA", b"h"), None);
+        assert_eq!(k.pseudonym(day(0), None, v, b"UA", b"h"), None);
     }
 
     #[test]
@@ -379,18 +431,18 @@ mod tests {
         let (b, _) = keys(VisitorKeySource::from_secret(secret).expect("strong"));
         let v = ip("2001:db8::5");
         assert_eq!(
-            a.pseudonym(day(0), v, b"UA", b"h"),
-            b.pseudonym(day(0), v, b"UA", b"h")
+            a.pseudonym(day(0), None, v, b"UA", b"h"),
+            b.pseudonym(day(0), None, v, b"UA", b"h")
         );
         assert_ne!(
-            a.pseudonym(day(0), v, b"UA", b"h"),
-            a.pseudonym(day(1), v, b"UA", b"h")
+            a.pseudonym(day(0), None, v, b"UA", b"h"),
+            a.pseudonym(day(1), None, v, b"UA", b"h")
         );
         // Old days can be recomputed from the secret.
-        a.pseudonym(day(5), v, b"UA", b"h");
+        a.pseudonym(day(5), None, v, b"UA", b"h");
         assert_eq!(
-            a.pseudonym(day(0), v, b"UA", b"h"),
-            b.pseudonym(day(0), v, b"UA", b"h")
+            a.pseudonym(day(0), None, v, b"UA", b"h"),
+            b.pseudonym(day(0), None, v, b"UA", b"h")
         );
     }
 
@@ -406,7 +458,7 @@ mod tests {
         let source =
             VisitorKeySource::from_secret(b"SECRET-CANARY-0123456789".to_vec()).expect("strong");
         let (k, _) = keys(source);
-        k.pseudonym(day(0), ip("192.0.2.1"), b"UA", b"h");
+        k.pseudonym(day(0), None, ip("192.0.2.1"), b"UA", b"h");
         let debug = format!("{k:?}");
         assert!(!debug.contains("SECRET-CANARY"));
         assert!(debug.contains("redacted"));
@@ -420,8 +472,8 @@ mod tests {
         ) {
             prop_assume!(a != b);
             let (k, _) = keys(VisitorKeySource::Random);
-            let pa = k.pseudonym(day(0), IpAddr::from(a.0.to_be_bytes()), &a.1, &a.2);
-            let pb = k.pseudonym(day(0), IpAddr::from(b.0.to_be_bytes()), &b.1, &b.2);
+            let pa = k.pseudonym(day(0), None, IpAddr::from(a.0.to_be_bytes()), &a.1, &a.2);
+            let pb = k.pseudonym(day(0), None, IpAddr::from(b.0.to_be_bytes()), &b.1, &b.2);
             prop_assert_ne!(pa, pb);
         }
 
@@ -429,8 +481,8 @@ mod tests {
         fn same_tuple_differs_across_days(ip_bits: u128, ua in proptest::collection::vec(any::<u8>(), 0..40)) {
             let (k, _) = keys(VisitorKeySource::Random);
             let v = IpAddr::from(ip_bits.to_be_bytes());
-            let p0 = k.pseudonym(day(0), v, &ua, b"example.com");
-            let p1 = k.pseudonym(day(1), v, &ua, b"example.com");
+            let p0 = k.pseudonym(day(0), None, v, &ua, b"example.com");
+            let p1 = k.pseudonym(day(1), None, v, &ua, b"example.com");
             prop_assert!(p0.is_some() && p1.is_some());
             prop_assert_ne!(p0, p1);
         }

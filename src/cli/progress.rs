@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use anonlog::pipeline::Progress;
+use anonlog::stream::Progress;
 
 /// Redraws the progress line until dropped; then clears it.
 pub(crate) struct Bar {

@@ -1,11 +1,12 @@
-//! Command-line arguments, parsed with clap and validated into the engine's configuration.
+//! Command-line arguments as clap parses them; [`super::config`] turns them into the
+//! engine's validated configuration.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
-use anonlog::pipeline::DEFAULT_MAX_LINE;
+use anonlog::stream::DEFAULT_MAX_LINE;
 
 /// Anonymized access logs: enforce a privacy policy on every record.
 #[derive(Debug, Parser)]
@@ -48,7 +49,7 @@ pub(crate) enum Command {
 pub(crate) struct ServeArgs {
     /// Where to listen: udp://ADDR:PORT or tcp://ADDR:PORT (repeatable).
     #[arg(long = "syslog", value_name = "URL", required = true)]
-    pub(crate) listen: Vec<anonlog::syslog::Listen>,
+    pub(crate) listen: Vec<anonlog::stream::syslog::Listen>,
 
     /// The file to append to (created with mode 0640).
     #[arg(short = 'o', long, value_name = "FILE")]

@@ -1,0 +1,104 @@
+//! The command-line tool: [`args`] as clap parses them, [`config`] turning them into the
+//! engine's validated configuration, and one module per command.
+
+mod anonymize;
+pub(crate) mod args;
+mod check;
+mod config;
+mod explain;
+mod progress;
+mod serve;
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context as _;
+
+use anonlog::stream::Input;
+use args::{Cli, Command};
+
+/// Runs one command; the exit code says how it went, an error that it could not run.
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Anonymize(args) => anonymize::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Serve(args) => serve::run(&args),
+    }
+}
+
+/// Replaces control characters so that a message cannot drive the terminal.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Writes `text` to standard output; a reader that went away (a broken pipe) is not an
+/// error.
+fn print(text: &str) -> io::Result<()> {
+    match io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Writes a line to standard error; a closed standard error must not stop the work.
+fn warn(text: &str) {
+    let _ = writeln!(io::stderr(), "anonlog: {}", printable(text));
+}
+
+/// The inputs named on the command line, in order; none or `-` is standard input.
+fn open_inputs(files: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+    let stdin = || Input {
+        name: "<stdin>".to_owned(),
+        reader: Box::new(io::stdin()),
+        len: None,
+    };
+    if files.is_empty() {
+        return Ok(vec![stdin()]);
+    }
+    files
+        .iter()
+        .map(|path| {
+            if path == Path::new("-") {
+                return Ok(stdin());
+            }
+            let file =
+                File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            let meta = file.metadata().ok();
+            Ok(Input {
+                name: path.display().to_string(),
+                len: meta.filter(|m| m.is_file()).map(|m| m.len()),
+                reader: Box::new(file),
+            })
+        })
+        .collect()
+}
+
+/// SIGINT and SIGTERM raise the returned flag; a second one ends the process at once.
+fn install_stop_signals() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 1, stop.clone())
+            .context("cannot install signal handlers")?;
+        signal_hook::flag::register(signal, stop.clone())
+            .context("cannot install signal handlers")?;
+    }
+    Ok(stop)
+}
+
+/// One worker per core.
+fn all_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
