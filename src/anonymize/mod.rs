@@ -7,7 +7,6 @@
 
 pub(crate) mod identifiers;
 pub mod ip;
-pub mod text;
 mod url;
 pub mod user_agent;
 pub mod visitor;
@@ -16,12 +15,11 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use ip::{parse_client_ip, truncate_ip, truncate_ipv4, truncate_ipv6};
-pub use text::{SafeText, TRUNCATION_MARKER};
-pub use user_agent::{UserAgentClass, classify_user_agent};
-pub use visitor::{Clock, SystemClock, VisitorId, VisitorKeySource, WeakSecret};
+pub use user_agent::classify_user_agent;
+pub use visitor::{Clock, SystemClock, VisitorKeySource, WeakSecret};
 
 use crate::policy::{Policy, PolicyError, ReferrerKeep, UserAgentKeep};
-use crate::record::{AnonRecord, ClientAddr, RawRecord};
+use crate::record::{AnonRecord, ClientAddr, RawRecord, SafeText};
 use visitor::DayKeys;
 
 /// Longest kept query string, in bytes.

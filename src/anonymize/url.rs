@@ -1,7 +1,7 @@
 //! Request targets, referrers and hosts: path templating, query allow-listing, origins.
 
 use super::identifiers::{MIN_DIGIT_RUN, classify, percent_decode};
-use super::text::{SafeText, TRUNCATION_MARKER};
+use crate::record::{SafeText, TRUNCATION_MARKER};
 
 /// Written instead of a request target that is neither origin-form, absolute-form nor `*`.
 pub(crate) const INVALID_TARGET: &str = ":invalid";

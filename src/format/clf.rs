@@ -3,8 +3,9 @@
 //! `network visitor - [time] "method path?query protocol" status bytes "referrer" "agent"`
 //!
 //! The visitor pseudonym takes the ident column (`-` when there is none); the user column is
-//! always `-`. The user-agent column holds the synthetic reduced user agent. Quoted fields
-//! are [`SafeText`](crate::anonymize::SafeText) and can never contain a `"`.
+//! always `-`. The user-agent column holds the synthetic reduced user agent
+//! (`synthetic_agent.rs`). Quoted fields
+//! are [`SafeText`](crate::record::SafeText) and can never contain a `"`.
 
 use super::{push_decimal, push_ip, push_padded, push_visitor, push_year};
 use crate::record::AnonRecord;

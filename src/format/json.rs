@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use super::{push_decimal, push_ip, push_padded, push_visitor, push_year};
-use crate::anonymize::SafeText;
-use crate::record::AnonRecord;
+use crate::record::{AnonRecord, SafeText};
 
 /// Appends a JSON string. [`SafeText`] holds no `"` and no control characters; its only
 /// backslashes start `\xHH` escapes, which JSON needs doubled so that decoders see the

@@ -5,10 +5,11 @@
 
 mod clf;
 mod json;
+mod synthetic_agent;
 
 use std::str::FromStr;
 
-use crate::record::AnonRecord;
+use crate::record::{AnonRecord, VisitorId};
 
 /// An output format.
 ///
@@ -129,7 +130,7 @@ pub(crate) fn push_ip(out: &mut Vec<u8>, ip: std::net::IpAddr) {
 }
 
 /// Appends a visitor pseudonym as 16 lower-case hex digits.
-pub(crate) fn push_visitor(out: &mut Vec<u8>, visitor: crate::anonymize::VisitorId) {
+pub(crate) fn push_visitor(out: &mut Vec<u8>, visitor: VisitorId) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let v = visitor.as_u64();
     for shift in (0..16).rev() {
