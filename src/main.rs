@@ -13,8 +13,8 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context as _;
 use clap::Parser as _;
 
+use anonlog::anonymize::TrustedProxies;
 use anonlog::check::{Checker, Layout, Report};
-use anonlog::client_ip::TrustedProxies;
 use anonlog::explain::NoticeFormat;
 use anonlog::logfile::{Fsync, LogFile};
 use anonlog::parse::InputFormat;

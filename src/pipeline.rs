@@ -16,8 +16,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread;
 use std::time::Duration;
 
-use crate::anonymize::Anonymizer;
-use crate::client_ip::TrustedProxies;
+use crate::anonymize::{Anonymizer, TrustedProxies};
 use crate::format::OutputFormat;
 use crate::parse::{InputFormat, LineParser, Reject};
 use crate::record::AnonRecord;

@@ -6,7 +6,7 @@
 //! or classified is dropped or replaced by a placeholder, never passed through raw.
 
 pub(crate) mod identifiers;
-pub mod ip;
+pub mod network;
 mod url;
 pub mod user_agent;
 pub mod visitor;
@@ -14,7 +14,7 @@ pub mod visitor;
 use std::fmt;
 use std::sync::Arc;
 
-pub use ip::{parse_client_ip, truncate_ip, truncate_ipv4, truncate_ipv6};
+pub use network::{TrustedProxies, parse_client_ip, truncate_ip, truncate_ipv4, truncate_ipv6};
 pub use user_agent::classify_user_agent;
 pub use visitor::{Clock, SystemClock, VisitorKeySource, WeakSecret};
 

@@ -10,8 +10,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::{Reject, clf};
-use crate::anonymize::parse_client_ip;
-use crate::client_ip::TrustedProxies;
+use crate::anonymize::{TrustedProxies, parse_client_ip};
 use crate::policy::JsonFields;
 use crate::record::RawRecord;
 use crate::time::Timestamp;
