@@ -13,6 +13,8 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
+use crate::record::ClientAddr;
+
 /// Parses a client address as servers and proxies write it.
 ///
 /// Accepted: `198.51.100.23`, `198.51.100.23:443`, `2001:db8::1`, `[2001:db8::1]`,
@@ -51,6 +53,15 @@ pub fn parse_client_ip(raw: &[u8]) -> Option<IpAddr> {
         IpAddr::V4(host.parse::<Ipv4Addr>().ok()?)
     };
     Some(ip.to_canonical())
+}
+
+/// The canonical client address of a record, if it is known and valid.
+pub(crate) fn client_ip(client: &ClientAddr<'_>) -> Option<IpAddr> {
+    match client {
+        ClientAddr::Unknown => None,
+        ClientAddr::Ip(ip) => Some(ip.to_canonical()),
+        ClientAddr::Text(text) => parse_client_ip(text),
+    }
 }
 
 /// A TCP/UDP port: 1 to 5 decimal digits, at most 65535.

@@ -27,112 +27,38 @@ struct Rule {
     family: &'static str,
 }
 
+const fn rule(token: &'static str, family: &'static str) -> Rule {
+    Rule { token, family }
+}
+
 /// Crawlers, monitors and tools, by a token in their user agent (case-sensitive).
 const BOTS: &[Rule] = &[
-    Rule {
-        token: "Googlebot",
-        family: "Googlebot",
-    },
-    Rule {
-        token: "bingbot",
-        family: "bingbot",
-    },
-    Rule {
-        token: "YandexBot",
-        family: "YandexBot",
-    },
-    Rule {
-        token: "Baiduspider",
-        family: "Baiduspider",
-    },
-    Rule {
-        token: "DuckDuckBot",
-        family: "DuckDuckBot",
-    },
-    Rule {
-        token: "Applebot",
-        family: "Applebot",
-    },
-    Rule {
-        token: "facebookexternalhit",
-        family: "facebookexternalhit",
-    },
-    Rule {
-        token: "Twitterbot",
-        family: "Twitterbot",
-    },
-    Rule {
-        token: "LinkedInBot",
-        family: "LinkedInBot",
-    },
-    Rule {
-        token: "Slackbot",
-        family: "Slackbot",
-    },
-    Rule {
-        token: "AhrefsBot",
-        family: "AhrefsBot",
-    },
-    Rule {
-        token: "SemrushBot",
-        family: "SemrushBot",
-    },
-    Rule {
-        token: "MJ12bot",
-        family: "MJ12bot",
-    },
-    Rule {
-        token: "PetalBot",
-        family: "PetalBot",
-    },
-    Rule {
-        token: "GPTBot",
-        family: "GPTBot",
-    },
-    Rule {
-        token: "ClaudeBot",
-        family: "ClaudeBot",
-    },
-    Rule {
-        token: "HeadlessChrome",
-        family: "HeadlessChrome",
-    },
-    Rule {
-        token: "curl/",
-        family: "curl",
-    },
-    Rule {
-        token: "Wget/",
-        family: "Wget",
-    },
-    Rule {
-        token: "python-requests/",
-        family: "python-requests",
-    },
-    Rule {
-        token: "Python-urllib/",
-        family: "Python-urllib",
-    },
-    Rule {
-        token: "aiohttp/",
-        family: "aiohttp",
-    },
-    Rule {
-        token: "Go-http-client/",
-        family: "Go-http-client",
-    },
-    Rule {
-        token: "okhttp/",
-        family: "okhttp",
-    },
-    Rule {
-        token: "Java/",
-        family: "Java",
-    },
-    Rule {
-        token: "libwww-perl/",
-        family: "libwww-perl",
-    },
+    rule("Googlebot", "Googlebot"),
+    rule("bingbot", "bingbot"),
+    rule("YandexBot", "YandexBot"),
+    rule("Baiduspider", "Baiduspider"),
+    rule("DuckDuckBot", "DuckDuckBot"),
+    rule("Applebot", "Applebot"),
+    rule("facebookexternalhit", "facebookexternalhit"),
+    rule("Twitterbot", "Twitterbot"),
+    rule("LinkedInBot", "LinkedInBot"),
+    rule("Slackbot", "Slackbot"),
+    rule("AhrefsBot", "AhrefsBot"),
+    rule("SemrushBot", "SemrushBot"),
+    rule("MJ12bot", "MJ12bot"),
+    rule("PetalBot", "PetalBot"),
+    rule("GPTBot", "GPTBot"),
+    rule("ClaudeBot", "ClaudeBot"),
+    rule("HeadlessChrome", "HeadlessChrome"),
+    rule("curl/", "curl"),
+    rule("Wget/", "Wget"),
+    rule("python-requests/", "python-requests"),
+    rule("Python-urllib/", "Python-urllib"),
+    rule("aiohttp/", "aiohttp"),
+    rule("Go-http-client/", "Go-http-client"),
+    rule("okhttp/", "okhttp"),
+    rule("Java/", "Java"),
+    rule("libwww-perl/", "libwww-perl"),
 ];
 
 /// Generic markers of automated clients (matched ignoring ASCII case).
@@ -168,122 +94,38 @@ static FINDERS: LazyLock<Finders> = LazyLock::new(|| {
 
 /// Browsers; more specific tokens come first (Edge and Opera also say `Chrome/`).
 const BROWSERS: &[Rule] = &[
-    Rule {
-        token: "Edg/",
-        family: "Edge",
-    },
-    Rule {
-        token: "EdgA/",
-        family: "Edge",
-    },
-    Rule {
-        token: "EdgiOS/",
-        family: "Edge",
-    },
-    Rule {
-        token: "Edge/",
-        family: "Edge",
-    },
-    Rule {
-        token: "OPR/",
-        family: "Opera",
-    },
-    Rule {
-        token: "Opera/",
-        family: "Opera",
-    },
-    Rule {
-        token: "SamsungBrowser/",
-        family: "Samsung Internet",
-    },
-    Rule {
-        token: "YaBrowser/",
-        family: "Yandex Browser",
-    },
-    Rule {
-        token: "Vivaldi/",
-        family: "Vivaldi",
-    },
-    Rule {
-        token: "FxiOS/",
-        family: "Firefox",
-    },
-    Rule {
-        token: "CriOS/",
-        family: "Chrome",
-    },
-    Rule {
-        token: "Firefox/",
-        family: "Firefox",
-    },
-    Rule {
-        token: "Chromium/",
-        family: "Chromium",
-    },
-    Rule {
-        token: "Chrome/",
-        family: "Chrome",
-    },
-    Rule {
-        token: "MSIE ",
-        family: "Internet Explorer",
-    },
-    Rule {
-        token: "Trident/",
-        family: "Internet Explorer",
-    },
-    Rule {
-        token: "Version/",
-        family: "Safari",
-    },
+    rule("Edg/", "Edge"),
+    rule("EdgA/", "Edge"),
+    rule("EdgiOS/", "Edge"),
+    rule("Edge/", "Edge"),
+    rule("OPR/", "Opera"),
+    rule("Opera/", "Opera"),
+    rule("SamsungBrowser/", "Samsung Internet"),
+    rule("YaBrowser/", "Yandex Browser"),
+    rule("Vivaldi/", "Vivaldi"),
+    rule("FxiOS/", "Firefox"),
+    rule("CriOS/", "Chrome"),
+    rule("Firefox/", "Firefox"),
+    rule("Chromium/", "Chromium"),
+    rule("Chrome/", "Chrome"),
+    rule("MSIE ", "Internet Explorer"),
+    rule("Trident/", "Internet Explorer"),
+    rule("Version/", "Safari"),
 ];
 
 /// Operating systems; Android before Linux, iOS devices before macOS.
 const SYSTEMS: &[Rule] = &[
-    Rule {
-        token: "Windows",
-        family: "Windows",
-    },
-    Rule {
-        token: "Android",
-        family: "Android",
-    },
-    Rule {
-        token: "iPhone",
-        family: "iOS",
-    },
-    Rule {
-        token: "iPad",
-        family: "iOS",
-    },
-    Rule {
-        token: "iPod",
-        family: "iOS",
-    },
-    Rule {
-        token: "CrOS",
-        family: "ChromeOS",
-    },
-    Rule {
-        token: "Mac OS X",
-        family: "macOS",
-    },
-    Rule {
-        token: "Macintosh",
-        family: "macOS",
-    },
-    Rule {
-        token: "FreeBSD",
-        family: "FreeBSD",
-    },
-    Rule {
-        token: "OpenBSD",
-        family: "OpenBSD",
-    },
-    Rule {
-        token: "Linux",
-        family: "Linux",
-    },
+    rule("Windows", "Windows"),
+    rule("Android", "Android"),
+    rule("iPhone", "iOS"),
+    rule("iPad", "iOS"),
+    rule("iPod", "iOS"),
+    rule("CrOS", "ChromeOS"),
+    rule("Mac OS X", "macOS"),
+    rule("Macintosh", "macOS"),
+    rule("FreeBSD", "FreeBSD"),
+    rule("OpenBSD", "OpenBSD"),
+    rule("Linux", "Linux"),
 ];
 
 /// Classifies a raw user agent (uncached).
