@@ -69,11 +69,11 @@ mod tests {
 
     #[test]
     fn long_values_are_capped() {
-        let long = [b'a'; 300];
-        let kept = allowed(&[("accept-language", &long)]);
+        let long = "da, en-GB;q=0.8, ".repeat(20);
+        let kept = allowed(&[("accept-language", long.as_bytes())]);
         assert_eq!(
             kept[0].1,
-            format!("{}{TRUNCATION_MARKER}", "a".repeat(MAX_HEADER_LEN))
+            format!("{}{TRUNCATION_MARKER}", &long[..MAX_HEADER_LEN])
         );
     }
 }

@@ -86,7 +86,7 @@ fn os_token(os: &str) -> &'static str {
 mod tests {
     use crate::anonymize::classify_user_agent;
     use crate::anonymize::user_agent::tests::CASES;
-    use crate::record::is_safe;
+    use crate::record::{UserAgentClass, is_safe};
 
     #[test]
     fn synthetic_user_agents_reclassify_to_the_same_class() {
@@ -107,6 +107,53 @@ mod tests {
             } else {
                 assert_eq!(again, class, "{shown}");
             }
+        }
+    }
+
+    #[test]
+    fn synthetic_user_agents_by_class() {
+        for (browser, major, os, bot, synthetic) in [
+            (
+                "Chrome",
+                Some(124),
+                "Windows",
+                false,
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0",
+            ),
+            (
+                "Safari",
+                Some(17),
+                "iOS",
+                false,
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Mobile/15E148 Safari/604.1",
+            ),
+            (
+                "Internet Explorer",
+                Some(11),
+                "Windows",
+                false,
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64; Trident/7.0; rv:11.0) like Gecko",
+            ),
+            (
+                "Internet Explorer",
+                Some(9),
+                "Windows",
+                false,
+                "Mozilla/5.0 (compatible; MSIE 9.0; Windows NT 10.0; Win64; x64)",
+            ),
+            ("Googlebot", Some(2), "Other", true, "Googlebot/2.0"),
+            ("Bot", None, "Other", true, "Bot/ (+http://bot.invalid/)"),
+            ("Other", None, "Other", false, "Mozilla/5.0 (compatible)"),
+        ] {
+            let class = UserAgentClass {
+                browser,
+                major,
+                os,
+                bot,
+            };
+            let mut out = Vec::new();
+            class.write_synthetic(&mut out);
+            assert_eq!(String::from_utf8_lossy(&out), synthetic);
         }
     }
 }
