@@ -15,7 +15,7 @@ use crate::anonymize::identifiers::{contains_uuid, has_key_prefix, is_token, per
 use crate::anonymize::parse_client_ip;
 use crate::anonymize::user_agent::classify_user_agent;
 use crate::policy::Policy;
-use crate::record::is_hidden_char;
+use crate::record::safe_text::is_hidden_char;
 
 /// Line numbers kept per finding kind.
 const FIRST_LINES: usize = 5;

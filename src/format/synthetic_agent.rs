@@ -86,7 +86,8 @@ fn os_token(os: &str) -> &'static str {
 mod tests {
     use crate::anonymize::classify_user_agent;
     use crate::anonymize::user_agent::tests::CASES;
-    use crate::record::{UserAgentClass, is_safe};
+    use crate::record::UserAgentClass;
+    use crate::record::safe_text::is_safe;
 
     #[test]
     fn synthetic_user_agents_reclassify_to_the_same_class() {

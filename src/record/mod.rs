@@ -10,7 +10,7 @@
 //! encoders that write them: [`SafeText`] (escaped text, `safe_text.rs`), [`VisitorId`]
 //! (`visitor_id.rs`) and [`UserAgentClass`] (`user_agent_class.rs`).
 
-mod safe_text;
+pub(crate) mod safe_text;
 mod user_agent_class;
 mod visitor_id;
 
@@ -19,9 +19,6 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
-pub(crate) use safe_text::is_hidden_char;
-#[cfg(test)]
-pub(crate) use safe_text::is_safe;
 pub use safe_text::{SafeText, TRUNCATION_MARKER};
 pub use user_agent_class::UserAgentClass;
 pub use visitor_id::VisitorId;
