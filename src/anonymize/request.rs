@@ -2,7 +2,7 @@
 //! a valid code.
 
 /// Methods written as they are; any other (unknown or oversized) is `OTHER`.
-pub(crate) const KNOWN_METHODS: &[&str] = &[
+const KNOWN_METHODS: &[&str] = &[
     "GET",
     "HEAD",
     "POST",
@@ -25,7 +25,7 @@ pub(crate) const KNOWN_METHODS: &[&str] = &[
     "QUERY",
 ];
 /// Protocols written as they are; any other is `OTHER`.
-pub(crate) const KNOWN_PROTOCOLS: &[&str] = &[
+const KNOWN_PROTOCOLS: &[&str] = &[
     "HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/2", "HTTP/3.0", "HTTP/3", "HTTP/0.9",
 ];
 
