@@ -13,9 +13,9 @@ use serde_json::Value;
 
 use crate::anonymize::identifiers::{contains_uuid, has_key_prefix, is_token, percent_decode};
 use crate::anonymize::parse_client_ip;
-use crate::anonymize::text::is_hidden_char;
 use crate::anonymize::user_agent::classify_user_agent;
 use crate::policy::Policy;
+use crate::record::safe_text::is_hidden_char;
 use crate::stream::reader::Chunk;
 use crate::stream::runner::{self, Batch, Collect, Job, RunSettings};
 use crate::stream::{Input, Progress, StreamError};

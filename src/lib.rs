@@ -3,7 +3,6 @@
 pub mod anonymize;
 #[cfg(feature = "cli")]
 pub mod check;
-pub mod client_ip;
 pub mod explain;
 pub mod format;
 #[cfg(feature = "layer")]

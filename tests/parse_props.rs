@@ -1,6 +1,6 @@
 //! Any line in: either a counted rejection or exactly one well-formed output line.
 
-use anonlog::client_ip::TrustedProxies;
+use anonlog::anonymize::TrustedProxies;
 use anonlog::parse::{InputFormat, LineParser};
 use anonlog::{Anonymizer, OutputFormat, Policy};
 use proptest::prelude::*;

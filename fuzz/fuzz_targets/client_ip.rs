@@ -4,8 +4,7 @@
 
 use std::net::IpAddr;
 
-use anonlog::anonymize::parse_client_ip;
-use anonlog::client_ip::TrustedProxies;
+use anonlog::anonymize::{TrustedProxies, parse_client_ip};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

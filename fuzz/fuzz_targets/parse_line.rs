@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use anonlog::client_ip::TrustedProxies;
+use anonlog::anonymize::TrustedProxies;
 use anonlog::parse::{InputFormat, LineParser};
 use anonlog::{Anonymizer, OutputFormat, Policy};
 use libfuzzer_sys::fuzz_target;

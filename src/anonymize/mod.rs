@@ -1,60 +1,45 @@
 //! The anonymizer: turns a [`RawRecord`] into an [`AnonRecord`] under a [`Policy`].
 //!
-//! Each field has its rule in a module named after it: [`ip`] (client network),
-//! [`visitor`] (daily pseudonyms), `url` (path, query, referrer, host), [`user_agent`],
-//! [`text`] (escaping of everything written). The rules fail closed: what cannot be parsed
-//! or classified is dropped or replaced by a placeholder, never passed through raw.
+//! [`Anonymizer::apply_into`] calls one rule per field; each rule is in a file named after
+//! its field:
+//!
+//! | file | field | rule |
+//! |---|---|---|
+//! | [`network`] | client network | address parsing, trusted-proxy resolution ([`TrustedProxies`]), truncation to a prefix |
+//! | [`visitor`] | visitor | daily keyed pseudonyms, day keys that live at most 48 hours |
+//! | [`user_agent`] | user agent | browser family and major version, OS family, bot flag |
+//! | `path.rs` | path | target split into path and query, identifier segments templated |
+//! | `query.rs` | query | allow-listed parameters only |
+//! | `referrer.rs` | referrer | the origin only |
+//! | `host.rs` | host | a DNS name only |
+//! | `request.rs` | method, protocol, status | known names or `OTHER`; valid codes |
+//! | `headers.rs` | other headers | allow-listed headers only, values scrubbed |
+//! | `identifiers.rs` | (shared) | the one detector set for identifiers (numbers, UUIDs, e-mail addresses, tokens, …) used by path, query, headers and the `check` audit |
+//!
+//! Every text they write is escaped by [`SafeText`](crate::record::SafeText). The rules fail closed: what cannot be
+//! parsed or classified is dropped or replaced by a placeholder, never passed through raw.
 
+mod headers;
+mod host;
 pub(crate) mod identifiers;
-pub mod ip;
-pub mod text;
-mod url;
+pub mod network;
+mod path;
+mod query;
+mod referrer;
+mod request;
 pub mod user_agent;
 pub mod visitor;
 
 use std::fmt;
 use std::sync::Arc;
 
-pub use ip::{parse_client_ip, truncate_ip, truncate_ipv4, truncate_ipv6};
-pub use text::{SafeText, TRUNCATION_MARKER};
-pub use user_agent::{UserAgentClass, classify_user_agent};
-pub use visitor::{Clock, SystemClock, VisitorId, VisitorKeySource, WeakSecret};
+pub use network::{TrustedProxies, parse_client_ip, truncate_ip, truncate_ipv4, truncate_ipv6};
+pub use user_agent::classify_user_agent;
+pub use visitor::{Clock, SystemClock, VisitorKeySource, WeakSecret};
 
 use crate::policy::{Policy, PolicyError, ReferrerKeep, UserAgentKeep};
-use crate::record::{AnonRecord, ClientAddr, RawRecord};
+use crate::record::{AnonRecord, RawRecord};
 use visitor::DayKeys;
-
-/// Longest kept query string, in bytes.
-const MAX_QUERY_LEN: usize = 512;
-/// Longest kept header value, in bytes.
-const MAX_HEADER_LEN: usize = 256;
-/// Methods written as they are; any other (unknown or oversized) is `OTHER`.
-const KNOWN_METHODS: &[&str] = &[
-    "GET",
-    "HEAD",
-    "POST",
-    "PUT",
-    "DELETE",
-    "CONNECT",
-    "OPTIONS",
-    "TRACE",
-    "PATCH",
-    "PROPFIND",
-    "PROPPATCH",
-    "MKCOL",
-    "COPY",
-    "MOVE",
-    "LOCK",
-    "UNLOCK",
-    "REPORT",
-    "SEARCH",
-    "MKCALENDAR",
-    "QUERY",
-];
-/// Protocols written as they are; any other is `OTHER`.
-const KNOWN_PROTOCOLS: &[&str] = &[
-    "HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/2", "HTTP/3.0", "HTTP/3", "HTTP/0.9",
-];
 
 /// Applies a [`Policy`] to access records.
 ///
@@ -233,13 +218,9 @@ impl Anonymizer {
 
     fn apply_with(&self, raw: &RawRecord<'_>, in_order: Option<i64>, record: &mut AnonRecord) {
         let policy = &self.policy;
-        let ip = match &raw.client {
-            ClientAddr::Unknown => None,
-            ClientAddr::Ip(ip) => Some(ip.to_canonical()),
-            ClientAddr::Text(text) => parse_client_ip(text),
-        };
+        let ip = network::client_ip(&raw.client);
         record.host.clear();
-        url::reduce_host(&raw.host, &mut record.host);
+        host::reduce_host(&raw.host, &mut record.host);
         record.visitor = match (&self.day_keys, ip) {
             (Some(keys), Some(ip)) => keys.pseudonym(
                 raw.time,
@@ -250,21 +231,26 @@ impl Anonymizer {
             ),
             _ => None,
         };
-        let (path, query) = url::split_target(&raw.target);
+        let (target_path, target_query) = path::split_target(&raw.target);
         record.path.clear();
         match &raw.route {
             Some(route) => {
                 record.path.push_escaped(route, policy.path.max_length);
             }
-            None => url::template_path(path, policy.path.max_length, &mut record.path),
+            None => path::template_path(target_path, policy.path.max_length, &mut record.path),
         }
         record.query.clear();
-        if let Some(query) = query {
-            url::filter_query(query, &self.query_allow, MAX_QUERY_LEN, &mut record.query);
+        if let Some(target_query) = target_query {
+            query::filter_query(
+                target_query,
+                &self.query_allow,
+                query::MAX_QUERY_LEN,
+                &mut record.query,
+            );
         }
         record.referrer.clear();
         if policy.referrer.keep == ReferrerKeep::Origin {
-            url::reduce_referrer(&raw.referrer, &mut record.referrer);
+            referrer::reduce_referrer(&raw.referrer, &mut record.referrer);
         }
         record.user_agent = match policy.user_agent.keep {
             UserAgentKeep::Reduced if !raw.user_agent.is_empty() && *raw.user_agent != *b"-" => {
@@ -275,47 +261,18 @@ impl Anonymizer {
         record.time = raw.time.coarsen(policy.time.precision);
         record.network =
             ip.map(|ip| truncate_ip(ip, policy.network.ipv4_prefix, policy.network.ipv6_prefix));
-        record.method = normalize(&raw.method, KNOWN_METHODS, "OTHER");
-        record.protocol = normalize(&raw.protocol, KNOWN_PROTOCOLS, "OTHER");
-        record.status = raw.status.filter(|s| (100..=999).contains(s));
+        record.method = request::normalize_method(&raw.method);
+        record.protocol = request::normalize_protocol(&raw.protocol);
+        record.status = request::normalize_status(raw.status);
         record.bytes = raw.bytes;
         record.time_to_head = raw.time_to_head;
         record.duration = raw.duration;
         record.outcome = raw.outcome;
         record.headers.clear();
         if !self.header_allow.is_empty() {
-            record.headers.extend(self.allowed_headers(raw));
+            record
+                .headers
+                .extend(headers::allowed_headers(&self.header_allow, &raw.headers));
         }
     }
-
-    fn allowed_headers<'r>(
-        &'r self,
-        raw: &'r RawRecord<'_>,
-    ) -> impl Iterator<Item = (Box<str>, SafeText)> + 'r {
-        raw.headers.iter().filter_map(|(name, value)| {
-            let name = self
-                .header_allow
-                .iter()
-                .find(|allowed| allowed.as_bytes().eq_ignore_ascii_case(name))?;
-            let value = match identifiers::classify(value) {
-                Some(placeholder) => SafeText::from_trusted(placeholder.as_str().to_owned()),
-                None => SafeText::escape(value, MAX_HEADER_LEN),
-            };
-            Some((name.clone(), value))
-        })
-    }
-}
-
-/// The static name of a known token, `other` for any other non-empty one, `None` if empty.
-fn normalize(raw: &[u8], known: &[&'static str], other: &'static str) -> Option<&'static str> {
-    if raw.is_empty() || raw == b"-" {
-        return None;
-    }
-    Some(
-        known
-            .iter()
-            .find(|k| k.as_bytes() == raw)
-            .copied()
-            .unwrap_or(other),
-    )
 }

@@ -1,9 +1,9 @@
-//! User agents: reduced to browser family and major version, OS family and a bot flag.
+//! User agents: reduced to browser family and major version, OS family and a bot flag
+//! ([`UserAgentClass`]).
 //!
 //! The raw string is never written. In JSON the reduction is written as separate fields;
-//! in CLF, which has one user-agent column that analyzers such as GoAccess and AWStats
-//! parse, it is written as a short synthetic user agent that carries exactly the reduced
-//! facts and that those analyzers classify as the same browser and OS family.
+//! in CLF as a short synthetic user agent that carries exactly the reduced facts (see
+//! `format/synthetic_agent.rs`).
 //!
 //! Classification looks for a few dozen tokens in the first [`MAX_SCANNED`] bytes. Results
 //! are cached by a keyed hash of the whole string, so a repeated user agent costs a hash
@@ -16,112 +16,10 @@ use std::sync::LazyLock;
 
 use memchr::memmem;
 
+use crate::record::UserAgentClass;
+
 /// Bytes of a user agent examined; tokens after them are not looked for.
 pub const MAX_SCANNED: usize = 512;
-
-/// What is kept of a user agent.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct UserAgentClass {
-    browser: &'static str,
-    major: Option<u16>,
-    os: &'static str,
-    bot: bool,
-}
-
-impl UserAgentClass {
-    /// Browser family (`Chrome`, `Firefox`, `Safari`, …), crawler or tool name
-    /// (`Googlebot`, `curl`), or `Other`.
-    pub fn browser(&self) -> &'static str {
-        self.browser
-    }
-
-    /// Major version of the browser or tool.
-    pub fn major(&self) -> Option<u16> {
-        self.major
-    }
-
-    /// Operating system family (`Windows`, `macOS`, `iOS`, `Android`, `Linux`, …) or `Other`.
-    pub fn os(&self) -> &'static str {
-        self.os
-    }
-
-    /// Whether the client is a crawler, monitor or scripted tool.
-    pub fn is_bot(&self) -> bool {
-        self.bot
-    }
-
-    /// Appends the synthetic user agent written to CLF's user-agent column.
-    ///
-    /// Each template carries only the reduced facts, in the tokens GoAccess and AWStats
-    /// look for, so both report the same browser and OS family as for the raw string.
-    pub(crate) fn write_synthetic(&self, out: &mut Vec<u8>) {
-        for &b in self.synthetic_template().as_bytes() {
-            match b {
-                OS => out.extend_from_slice(os_token(self.os).as_bytes()),
-                VERSION => {
-                    if let Some(major) = self.major {
-                        crate::format::push_decimal(out, u64::from(major));
-                        out.extend_from_slice(b".0");
-                    }
-                }
-                NAME => out.extend_from_slice(self.browser.as_bytes()),
-                b => out.push(b),
-            }
-        }
-    }
-
-    /// The template of the synthetic user agent, with [`OS`], [`VERSION`] and [`NAME`]
-    /// standing for the platform token, the version and the family name.
-    fn synthetic_template(&self) -> &'static str {
-        match (self.browser, self.bot, self.os == "iOS") {
-            ("Bot", true, _) => "Bot/\u{2} (+http://bot.invalid/)",
-            (_, true, _) => "\u{3}/\u{2}",
-            ("Chrome", _, true) => "Mozilla/5.0 (\u{1}) CriOS/\u{2} Safari/604.1",
-            ("Chrome", ..) => "Mozilla/5.0 (\u{1}) Chrome/\u{2}",
-            ("Chromium", ..) => "Mozilla/5.0 (\u{1}) Chromium/\u{2} Chrome/\u{2}",
-            ("Edge", _, true) => "Mozilla/5.0 (\u{1}) EdgiOS/\u{2} Safari/604.1",
-            ("Edge", ..) => "Mozilla/5.0 (\u{1}) Chrome/\u{2} Edg/\u{2}",
-            ("Opera", ..) => "Mozilla/5.0 (\u{1}) OPR/\u{2}",
-            ("Samsung Internet", ..) => {
-                "Mozilla/5.0 (\u{1}) SamsungBrowser/\u{2} Chrome/0.0 Mobile"
-            }
-            ("Yandex Browser", ..) => "Mozilla/5.0 (\u{1}) YaBrowser/\u{2} Chrome/0.0",
-            ("Vivaldi", ..) => "Mozilla/5.0 (\u{1}) Chrome/0.0 Vivaldi/\u{2}",
-            ("Firefox", _, true) => "Mozilla/5.0 (\u{1}) FxiOS/\u{2} Safari/605.1.15",
-            ("Firefox", ..) => "Mozilla/5.0 (\u{1}) Firefox/\u{2}",
-            ("Safari", _, true) => "Mozilla/5.0 (\u{1}) Version/\u{2} Mobile/15E148 Safari/604.1",
-            ("Safari", ..) => "Mozilla/5.0 (\u{1}) Version/\u{2} Safari/605.1.15",
-            ("Internet Explorer", ..) if self.major.is_some_and(|m| m >= 11) => {
-                "Mozilla/5.0 (\u{1}; Trident/7.0; rv:\u{2}) like Gecko"
-            }
-            ("Internet Explorer", ..) => "Mozilla/5.0 (compatible; MSIE \u{2}; \u{1})",
-            _ => "Mozilla/5.0 (\u{1})",
-        }
-    }
-}
-
-/// Marks the platform token in a synthetic template.
-const OS: u8 = 1;
-/// Marks the `major.0` version in a synthetic template (nothing when unknown).
-const VERSION: u8 = 2;
-/// Marks the family name in a synthetic template.
-const NAME: u8 = 3;
-
-/// The platform token analyzers recognise for an OS family. None of them contains a word
-/// that GoAccess or AWStats take for a crawler (`bot`, `link`, `feed`, `Google`, …).
-fn os_token(os: &str) -> &'static str {
-    match os {
-        "Windows" => "Windows NT 10.0; Win64; x64",
-        "macOS" => "Macintosh; Intel Mac OS X 10_15_7",
-        "iOS" => "iPhone; CPU iPhone OS 17_0 like Mac OS X",
-        "Android" => "Linux; Android 10; K",
-        "ChromeOS" => "X11; CrOS x86_64",
-        "Linux" => "X11; Linux x86_64",
-        "FreeBSD" => "X11; FreeBSD amd64",
-        "OpenBSD" => "X11; OpenBSD amd64",
-        _ => "compatible",
-    }
-}
 
 /// A token and the family it reveals; checked in order, first match wins.
 struct Rule {
@@ -129,112 +27,38 @@ struct Rule {
     family: &'static str,
 }
 
+const fn rule(token: &'static str, family: &'static str) -> Rule {
+    Rule { token, family }
+}
+
 /// Crawlers, monitors and tools, by a token in their user agent (case-sensitive).
 const BOTS: &[Rule] = &[
-    Rule {
-        token: "Googlebot",
-        family: "Googlebot",
-    },
-    Rule {
-        token: "bingbot",
-        family: "bingbot",
-    },
-    Rule {
-        token: "YandexBot",
-        family: "YandexBot",
-    },
-    Rule {
-        token: "Baiduspider",
-        family: "Baiduspider",
-    },
-    Rule {
-        token: "DuckDuckBot",
-        family: "DuckDuckBot",
-    },
-    Rule {
-        token: "Applebot",
-        family: "Applebot",
-    },
-    Rule {
-        token: "facebookexternalhit",
-        family: "facebookexternalhit",
-    },
-    Rule {
-        token: "Twitterbot",
-        family: "Twitterbot",
-    },
-    Rule {
-        token: "LinkedInBot",
-        family: "LinkedInBot",
-    },
-    Rule {
-        token: "Slackbot",
-        family: "Slackbot",
-    },
-    Rule {
-        token: "AhrefsBot",
-        family: "AhrefsBot",
-    },
-    Rule {
-        token: "SemrushBot",
-        family: "SemrushBot",
-    },
-    Rule {
-        token: "MJ12bot",
-        family: "MJ12bot",
-    },
-    Rule {
-        token: "PetalBot",
-        family: "PetalBot",
-    },
-    Rule {
-        token: "GPTBot",
-        family: "GPTBot",
-    },
-    Rule {
-        token: "ClaudeBot",
-        family: "ClaudeBot",
-    },
-    Rule {
-        token: "HeadlessChrome",
-        family: "HeadlessChrome",
-    },
-    Rule {
-        token: "curl/",
-        family: "curl",
-    },
-    Rule {
-        token: "Wget/",
-        family: "Wget",
-    },
-    Rule {
-        token: "python-requests/",
-        family: "python-requests",
-    },
-    Rule {
-        token: "Python-urllib/",
-        family: "Python-urllib",
-    },
-    Rule {
-        token: "aiohttp/",
-        family: "aiohttp",
-    },
-    Rule {
-        token: "Go-http-client/",
-        family: "Go-http-client",
-    },
-    Rule {
-        token: "okhttp/",
-        family: "okhttp",
-    },
-    Rule {
-        token: "Java/",
-        family: "Java",
-    },
-    Rule {
-        token: "libwww-perl/",
-        family: "libwww-perl",
-    },
+    rule("Googlebot", "Googlebot"),
+    rule("bingbot", "bingbot"),
+    rule("YandexBot", "YandexBot"),
+    rule("Baiduspider", "Baiduspider"),
+    rule("DuckDuckBot", "DuckDuckBot"),
+    rule("Applebot", "Applebot"),
+    rule("facebookexternalhit", "facebookexternalhit"),
+    rule("Twitterbot", "Twitterbot"),
+    rule("LinkedInBot", "LinkedInBot"),
+    rule("Slackbot", "Slackbot"),
+    rule("AhrefsBot", "AhrefsBot"),
+    rule("SemrushBot", "SemrushBot"),
+    rule("MJ12bot", "MJ12bot"),
+    rule("PetalBot", "PetalBot"),
+    rule("GPTBot", "GPTBot"),
+    rule("ClaudeBot", "ClaudeBot"),
+    rule("HeadlessChrome", "HeadlessChrome"),
+    rule("curl/", "curl"),
+    rule("Wget/", "Wget"),
+    rule("python-requests/", "python-requests"),
+    rule("Python-urllib/", "Python-urllib"),
+    rule("aiohttp/", "aiohttp"),
+    rule("Go-http-client/", "Go-http-client"),
+    rule("okhttp/", "okhttp"),
+    rule("Java/", "Java"),
+    rule("libwww-perl/", "libwww-perl"),
 ];
 
 /// Generic markers of automated clients (matched ignoring ASCII case).
@@ -270,122 +94,38 @@ static FINDERS: LazyLock<Finders> = LazyLock::new(|| {
 
 /// Browsers; more specific tokens come first (Edge and Opera also say `Chrome/`).
 const BROWSERS: &[Rule] = &[
-    Rule {
-        token: "Edg/",
-        family: "Edge",
-    },
-    Rule {
-        token: "EdgA/",
-        family: "Edge",
-    },
-    Rule {
-        token: "EdgiOS/",
-        family: "Edge",
-    },
-    Rule {
-        token: "Edge/",
-        family: "Edge",
-    },
-    Rule {
-        token: "OPR/",
-        family: "Opera",
-    },
-    Rule {
-        token: "Opera/",
-        family: "Opera",
-    },
-    Rule {
-        token: "SamsungBrowser/",
-        family: "Samsung Internet",
-    },
-    Rule {
-        token: "YaBrowser/",
-        family: "Yandex Browser",
-    },
-    Rule {
-        token: "Vivaldi/",
-        family: "Vivaldi",
-    },
-    Rule {
-        token: "FxiOS/",
-        family: "Firefox",
-    },
-    Rule {
-        token: "CriOS/",
-        family: "Chrome",
-    },
-    Rule {
-        token: "Firefox/",
-        family: "Firefox",
-    },
-    Rule {
-        token: "Chromium/",
-        family: "Chromium",
-    },
-    Rule {
-        token: "Chrome/",
-        family: "Chrome",
-    },
-    Rule {
-        token: "MSIE ",
-        family: "Internet Explorer",
-    },
-    Rule {
-        token: "Trident/",
-        family: "Internet Explorer",
-    },
-    Rule {
-        token: "Version/",
-        family: "Safari",
-    },
+    rule("Edg/", "Edge"),
+    rule("EdgA/", "Edge"),
+    rule("EdgiOS/", "Edge"),
+    rule("Edge/", "Edge"),
+    rule("OPR/", "Opera"),
+    rule("Opera/", "Opera"),
+    rule("SamsungBrowser/", "Samsung Internet"),
+    rule("YaBrowser/", "Yandex Browser"),
+    rule("Vivaldi/", "Vivaldi"),
+    rule("FxiOS/", "Firefox"),
+    rule("CriOS/", "Chrome"),
+    rule("Firefox/", "Firefox"),
+    rule("Chromium/", "Chromium"),
+    rule("Chrome/", "Chrome"),
+    rule("MSIE ", "Internet Explorer"),
+    rule("Trident/", "Internet Explorer"),
+    rule("Version/", "Safari"),
 ];
 
 /// Operating systems; Android before Linux, iOS devices before macOS.
 const SYSTEMS: &[Rule] = &[
-    Rule {
-        token: "Windows",
-        family: "Windows",
-    },
-    Rule {
-        token: "Android",
-        family: "Android",
-    },
-    Rule {
-        token: "iPhone",
-        family: "iOS",
-    },
-    Rule {
-        token: "iPad",
-        family: "iOS",
-    },
-    Rule {
-        token: "iPod",
-        family: "iOS",
-    },
-    Rule {
-        token: "CrOS",
-        family: "ChromeOS",
-    },
-    Rule {
-        token: "Mac OS X",
-        family: "macOS",
-    },
-    Rule {
-        token: "Macintosh",
-        family: "macOS",
-    },
-    Rule {
-        token: "FreeBSD",
-        family: "FreeBSD",
-    },
-    Rule {
-        token: "OpenBSD",
-        family: "OpenBSD",
-    },
-    Rule {
-        token: "Linux",
-        family: "Linux",
-    },
+    rule("Windows", "Windows"),
+    rule("Android", "Android"),
+    rule("iPhone", "iOS"),
+    rule("iPad", "iOS"),
+    rule("iPod", "iOS"),
+    rule("CrOS", "ChromeOS"),
+    rule("Mac OS X", "macOS"),
+    rule("Macintosh", "macOS"),
+    rule("FreeBSD", "FreeBSD"),
+    rule("OpenBSD", "OpenBSD"),
+    rule("Linux", "Linux"),
 ];
 
 /// Classifies a raw user agent (uncached).
@@ -548,7 +288,6 @@ impl std::hash::Hasher for IdentityHash {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::anonymize::text::is_safe;
 
     /// Realistic user agents with the family, major and OS they must reduce to.
     pub(crate) const CASES: &[(&str, &str, Option<u16>, &str, bool)] = &[
@@ -684,28 +423,6 @@ pub(crate) mod tests {
                 (browser, major, os, bot),
                 "{ua}"
             );
-        }
-    }
-
-    #[test]
-    fn synthetic_user_agents_reclassify_to_the_same_class() {
-        for &(ua, ..) in CASES {
-            let class = classify_user_agent(ua.as_bytes());
-            let mut synthetic = Vec::new();
-            class.write_synthetic(&mut synthetic);
-            let again = classify_user_agent(&synthetic);
-            let shown = String::from_utf8_lossy(&synthetic);
-            assert!(is_safe(&shown), "{shown}");
-            if class.is_bot() {
-                // Crawlers are reported without an OS by the analyzers.
-                assert_eq!(
-                    (again.browser(), again.major(), again.is_bot()),
-                    (class.browser(), class.major(), true),
-                    "{shown}"
-                );
-            } else {
-                assert_eq!(again, class, "{shown}");
-            }
         }
     }
 

@@ -23,6 +23,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use crate::record::VisitorId;
 use crate::time::Timestamp;
 
 /// Longest a day key is kept in memory.
@@ -46,23 +47,6 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
-    }
-}
-
-/// A visitor pseudonym: 64 bits, written as 16 lower-case hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct VisitorId(u64);
-
-impl VisitorId {
-    /// The pseudonym's 64 bits.
-    pub const fn as_u64(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for VisitorId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:016x}", self.0)
     }
 }
 

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use super::args::{
     AnonymizeArgs, FormatArg, FsyncArg, LogFileArgs, NoticeArg, OutputArg, PolicyArgs, ServeArgs,
 };
-use anonlog::client_ip::TrustedProxies;
+use anonlog::anonymize::TrustedProxies;
 use anonlog::explain::NoticeFormat;
 use anonlog::logfile::{Fsync, LogFile};
 use anonlog::parse::InputFormat;

@@ -3,8 +3,9 @@
 //! `network visitor - [time] "method path?query protocol" status bytes "referrer" "agent"`
 //!
 //! The visitor pseudonym takes the ident column (`-` when there is none); the user column is
-//! always `-`. The user-agent column holds the synthetic reduced user agent. Quoted fields
-//! are [`SafeText`](crate::anonymize::SafeText) and can never contain a `"`.
+//! always `-`. The user-agent column holds the synthetic reduced user agent
+//! (`synthetic_agent.rs`). Quoted fields
+//! are [`SafeText`](crate::record::SafeText) and can never contain a `"`.
 
 use super::{push_decimal, push_ip, push_padded, push_visitor, push_year};
 use crate::record::AnonRecord;
@@ -64,4 +65,34 @@ pub(super) fn encode(r: &AnonRecord, combined: bool, out: &mut Vec<u8>) {
         out.push(b'"');
     }
     out.push(b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::format::OutputFormat;
+    use crate::format::tests::{encoded, hostile_record, known_record};
+    use crate::record::VisitorId;
+
+    #[test]
+    fn known_record_in_each_clf_variant() {
+        let mut record = known_record();
+        let combined = "203.0.0.0 - - [24/Nov/2026:09:30:15 +0000] \"GET /orders/:num/items?page=2 HTTP/1.1\" 200 5123 \"https://www.example.org\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0\"\n";
+        let common = "203.0.0.0 - - [24/Nov/2026:09:30:15 +0000] \"GET /orders/:num/items?page=2 HTTP/1.1\" 200 5123\n";
+        assert_eq!(encoded(OutputFormat::Combined, &record), combined);
+        assert_eq!(encoded(OutputFormat::Common, &record), common);
+        record.visitor = Some(VisitorId(0x0475_6589_34c7_40e5));
+        assert_eq!(
+            encoded(OutputFormat::Common, &record),
+            common.replace(" - - [", " 0475658934c740e5 - [")
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_dashes_and_controls_are_escaped() {
+        let record = hostile_record();
+        assert_eq!(
+            encoded(OutputFormat::Combined, &record),
+            "- - - [02/Jan/2026:03:04:05 +0000] \"- /a\\x1B[31m\\x22b\\x5Cc\\x00\\x7F\\xFF/\\x0A\" - - \"-\" \"-\"\n"
+        );
+    }
 }

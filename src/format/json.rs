@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use super::{push_decimal, push_ip, push_padded, push_visitor, push_year};
-use crate::anonymize::SafeText;
-use crate::record::AnonRecord;
+use crate::record::{AnonRecord, SafeText};
 
 /// Appends a JSON string. [`SafeText`] holds no `"` and no control characters; its only
 /// backslashes start `\xHH` escapes, which JSON needs doubled so that decoders see the
@@ -143,4 +142,45 @@ pub(super) fn encode(r: &AnonRecord, out: &mut Vec<u8>) {
         out.push(b'}');
     }
     out.extend_from_slice(b"}\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::format::OutputFormat;
+    use crate::format::tests::{encoded, hostile_record, known_record};
+
+    #[test]
+    fn known_record_as_json() {
+        assert_eq!(
+            encoded(OutputFormat::Json, &known_record()),
+            concat!(
+                "{\"time\":\"2026-11-24T09:30:15.123Z\",\"network\":\"203.0.0.0\",\"visitor\":null,",
+                "\"method\":\"GET\",\"path\":\"/orders/:num/items\",\"query\":\"page=2\",",
+                "\"protocol\":\"HTTP/1.1\",\"host\":\"shop.example.com\",\"status\":200,\"bytes\":5123,",
+                "\"referrer\":\"https://www.example.org\",\"browser\":\"Firefox\",\"browser_major\":125,",
+                "\"os\":\"Linux\",\"bot\":false,\"time_to_head_ms\":1.500,\"duration_ms\":12.345,",
+                "\"outcome\":\"completed\",\"headers\":{\"accept-language\":\"en-GB\"}}\n"
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_null_and_escapes_stay_visible() {
+        let line = encoded(OutputFormat::Json, &hostile_record());
+        assert_eq!(
+            line,
+            concat!(
+                "{\"time\":\"2026-01-02T03:04:05.006Z\",\"network\":null,\"visitor\":null,",
+                "\"method\":null,\"path\":\"/a\\\\x1B[31m\\\\x22b\\\\x5Cc\\\\x00\\\\x7F\\\\xFF/\\\\x0A\",",
+                "\"query\":null,\"protocol\":null,\"host\":null,\"status\":null,\"bytes\":null,",
+                "\"referrer\":null,\"browser\":null,\"browser_major\":null,\"os\":null,\"bot\":null,",
+                "\"time_to_head_ms\":null,\"duration_ms\":null,\"outcome\":null}\n"
+            )
+        );
+        let value: serde_json::Value = serde_json::from_str(&line).expect("valid JSON");
+        assert_eq!(
+            value["path"],
+            "/a\\x1B[31m\\x22b\\x5Cc\\x00\\x7F\\xFF/\\x0A"
+        );
+    }
 }

@@ -5,10 +5,11 @@
 
 mod clf;
 mod json;
+mod synthetic_agent;
 
 use std::str::FromStr;
 
-use crate::record::AnonRecord;
+use crate::record::{AnonRecord, VisitorId};
 
 /// An output format.
 ///
@@ -129,7 +130,7 @@ pub(crate) fn push_ip(out: &mut Vec<u8>, ip: std::net::IpAddr) {
 }
 
 /// Appends a visitor pseudonym as 16 lower-case hex digits.
-pub(crate) fn push_visitor(out: &mut Vec<u8>, visitor: crate::anonymize::VisitorId) {
+pub(crate) fn push_visitor(out: &mut Vec<u8>, visitor: VisitorId) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let v = visitor.as_u64();
     for shift in (0..16).rev() {
@@ -138,9 +139,86 @@ pub(crate) fn push_visitor(out: &mut Vec<u8>, visitor: crate::anonymize::Visitor
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::record::{Outcome, RawRecord};
+    use crate::time::Timestamp;
+    use crate::{Anonymizer, Policy};
     use proptest::prelude::*;
+    use std::time::Duration;
+
+    /// A record with every field set, anonymized under the strict policy without pseudonyms
+    /// and with `page` and `accept-language` allowed.
+    pub(crate) fn known_record() -> AnonRecord {
+        let policy = Policy::from_toml_str(
+            "[visitor]\nenabled = false\n[query]\nallow = [\"page\"]\n\
+             [headers]\nallow = [\"accept-language\"]",
+        )
+        .expect("valid policy");
+        let anonymizer = Anonymizer::new(policy).expect("valid policy");
+        let time = Timestamp::from_utc(2026, 11, 24, 9, 30, 15, 123).expect("valid time");
+        let raw = RawRecord::builder(time)
+            .client_text("203.0.113.45:51234")
+            .method("GET")
+            .target("/orders/123456/items?page=2&email=carol%40example.org")
+            .protocol("HTTP/1.1")
+            .host("Shop.Example.com:443")
+            .user_agent("Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0")
+            .referrer("https://www.example.org/search?q=carol")
+            .status(200)
+            .bytes(5123)
+            .time_to_head(Duration::from_micros(1500))
+            .duration(Duration::from_nanos(12_345_678))
+            .outcome(Outcome::Completed)
+            .header("Accept-Language", "en-GB")
+            .header("Cookie", "session=abc")
+            .build();
+        anonymizer.apply(&raw)
+    }
+
+    /// A record with nothing known but its time, and a path full of bytes to escape.
+    pub(crate) fn hostile_record() -> AnonRecord {
+        let anonymizer = Anonymizer::new(Policy::strict()).expect("valid policy");
+        let time = Timestamp::from_utc(2026, 1, 2, 3, 4, 5, 6).expect("valid time");
+        let raw = RawRecord::builder(time)
+            .target(&b"/a\x1b[31m\"b\\c\x00\x7f\xff/\n"[..])
+            .build();
+        anonymizer.apply(&raw)
+    }
+
+    /// Encodes `record` as `format`.
+    pub(crate) fn encoded(format: OutputFormat, record: &AnonRecord) -> String {
+        let mut out = Vec::new();
+        format.encode(record, &mut out);
+        String::from_utf8(out).expect("encoders write UTF-8")
+    }
+
+    #[test]
+    fn visitors_are_sixteen_hex_digits() {
+        for (bits, shown) in [
+            (0, "0000000000000000"),
+            (0x8e97_dc1e_3b49_26af, "8e97dc1e3b4926af"),
+        ] {
+            let mut out = Vec::new();
+            push_visitor(&mut out, VisitorId(bits));
+            assert_eq!(out, shown.as_bytes());
+        }
+    }
+
+    #[test]
+    fn years_are_four_digits_when_they_fit() {
+        for (year, shown) in [
+            (2026, "2026"),
+            (7, "0007"),
+            (9999, "9999"),
+            (10_000, "10000"),
+            (-1, "-1"),
+        ] {
+            let mut out = Vec::new();
+            push_year(&mut out, year);
+            assert_eq!(out, shown.as_bytes());
+        }
+    }
 
     proptest! {
         #[test]

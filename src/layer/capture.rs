@@ -5,8 +5,7 @@ use std::net::IpAddr;
 use http::header::{FORWARDED, HOST, REFERER, USER_AGENT};
 use http::{HeaderName, Request, Version};
 
-use crate::anonymize::Anonymizer;
-use crate::client_ip::TrustedProxies;
+use crate::anonymize::{Anonymizer, TrustedProxies};
 use std::borrow::Cow;
 
 use crate::record::{ClientAddr, RawRecord, RawRecordBuilder};
@@ -21,7 +20,7 @@ const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 /// `Referer`; cookies and credentials never are.
 ///
 /// ```
-/// use anonlog::{Anonymizer, Policy, Timestamp, client_ip::TrustedProxies};
+/// use anonlog::{Anonymizer, Policy, Timestamp, anonymize::TrustedProxies};
 /// use anonlog::layer::capture_request;
 /// let anonymizer = Anonymizer::new(Policy::strict()).unwrap();
 /// let request = http::Request::get("/users/7?page=1")

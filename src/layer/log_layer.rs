@@ -8,8 +8,7 @@ use ipnet::IpNet;
 use tower_layer::Layer;
 
 use super::service::AnonLog;
-use crate::anonymize::{Anonymizer, Clock};
-use crate::client_ip::TrustedProxies;
+use crate::anonymize::{Anonymizer, Clock, TrustedProxies};
 use crate::policy::{Policy, PolicyError};
 use crate::sink::{Destination, OnFull, SinkBuilder, SinkGuard, SinkSender, WriterSink};
 

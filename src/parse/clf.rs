@@ -321,3 +321,128 @@ pub(super) fn parse_bytes(b: &[u8]) -> Option<Option<u64>> {
         b.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<ClfLine<'_>, Reject> {
+        parse_clf(line.as_bytes(), &TimeCache::default())
+    }
+
+    fn text(field: &[u8]) -> &str {
+        std::str::from_utf8(field).expect("UTF-8 field")
+    }
+
+    #[test]
+    fn accepted_lines() {
+        for (line, combined, client, request, status, bytes, referrer, agent, unix_millis) in [
+            (
+                r#"198.51.100.23 - carol [24/Nov/2026:07:15:02 +0000] "GET /users/42?page=2 HTTP/1.1" 200 5123 "https://www.example.com/" "curl/8.5.0""#,
+                true,
+                "198.51.100.23",
+                ["GET", "/users/42?page=2", "HTTP/1.1"],
+                200,
+                Some(5123),
+                "https://www.example.com/",
+                "curl/8.5.0",
+                1_795_504_502_000,
+            ),
+            (
+                r#"2001:db8::7 - - [24/Nov/2026:08:15:02 +0100] "POST /login HTTP/2.0" 302 -"#,
+                false,
+                "2001:db8::7",
+                ["POST", "/login", "HTTP/2.0"],
+                302,
+                None,
+                "",
+                "",
+                1_795_504_502_000,
+            ),
+            (
+                r#"203.0.113.9 - - [24/Nov/2026:07:15:02.250 +0000] "GET /a\x22b\\c" 404 0 "-" "say \"hi\"" "extra field""#,
+                true,
+                "203.0.113.9",
+                ["GET", "/a\"b\\c", ""],
+                404,
+                Some(0),
+                "-",
+                "say \"hi\"",
+                1_795_504_502_250,
+            ),
+        ] {
+            let parsed = parse(line).expect(line);
+            let r = &parsed.record;
+            assert_eq!(parsed.combined, combined, "{line}");
+            assert!(
+                matches!(&r.client, ClientAddr::Text(t) if text(t) == client),
+                "{line}"
+            );
+            assert_eq!(
+                [text(&r.method), text(&r.target), text(&r.protocol)],
+                request,
+                "{line}"
+            );
+            assert_eq!((r.status, r.bytes), (Some(status), bytes), "{line}");
+            assert_eq!(
+                (text(&r.referrer), text(&r.user_agent)),
+                (referrer, agent),
+                "{line}"
+            );
+            assert_eq!(r.time.unix_millis(), unix_millis, "{line}");
+        }
+    }
+
+    #[test]
+    fn rejected_lines_with_their_reason() {
+        for (line, reason) in [
+            ("", Reject::Malformed),
+            (
+                "198.51.100.23 - - 24/Nov/2026:07:15:02 +0000 \"GET / HTTP/1.1\" 200 1",
+                Reject::Malformed,
+            ),
+            (
+                r#"198.51.100.23 - - [24/Nov/2026:07:15:02 +0000] "GET / HTTP/1.1 200 1"#,
+                Reject::Malformed,
+            ),
+            (
+                r#"198.51.100.23 - - [31/Nov/2026:07:15:02 +0000] "GET / HTTP/1.1" 200 1"#,
+                Reject::InvalidTimestamp,
+            ),
+            (
+                r#"198.51.100.23 - - [24/Foo/2026:07:15:02 +0000] "GET / HTTP/1.1" 200 1"#,
+                Reject::InvalidTimestamp,
+            ),
+            (
+                r#"198.51.100.23 - - [24/Nov/2026:07:15:02 +0000] "GET / HTTP/1.1" 20 1"#,
+                Reject::InvalidStatus,
+            ),
+            (
+                r#"198.51.100.23 - - [24/Nov/2026:07:15:02 +0000] "GET / HTTP/1.1" 099 1"#,
+                Reject::InvalidStatus,
+            ),
+            (
+                r#"198.51.100.23 - - [24/Nov/2026:07:15:02 +0000] "GET / HTTP/1.1" 200 1k"#,
+                Reject::InvalidBytes,
+            ),
+            (
+                r#"198.51.100.23 - - [24/Nov/2026:07:15:02 +0000] "\x16\x03\x01" 400 0"#,
+                Reject::MalformedRequest,
+            ),
+            (
+                r#"198.51.100.23 - - [24/Nov/2026:07:15:02 +0000] "GET" 400 0"#,
+                Reject::MalformedRequest,
+            ),
+            (
+                r#"198.51.100.23 - - [24/Nov/2026:07:15:02 +0000] "GET / HTTP/1.1" 200 1 "-""#,
+                Reject::Malformed,
+            ),
+            (
+                r#"198.51.100.23 - - [24/Nov/2026:07:15:02 +0000] "GET / HTTP/1.1" 200 1 trailing"#,
+                Reject::Malformed,
+            ),
+        ] {
+            assert_eq!(parse(line).err(), Some(reason), "{line}");
+        }
+    }
+}

@@ -10,8 +10,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::{Reject, clf};
-use crate::anonymize::parse_client_ip;
-use crate::client_ip::TrustedProxies;
+use crate::anonymize::{TrustedProxies, parse_client_ip};
 use crate::policy::JsonFields;
 use crate::record::RawRecord;
 use crate::time::Timestamp;
@@ -292,4 +291,137 @@ pub(crate) fn parse_json(
         b = b.duration(std::time::Duration::from_secs_f64(secs.min(1e9)));
     }
     Ok(b.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::ClientAddr;
+
+    fn parse(line: &str, proxies: &TrustedProxies) -> Result<RawRecord<'static>, Reject> {
+        parse_json(
+            line.as_bytes(),
+            &JsonMapping::new(&JsonFields::default()),
+            proxies,
+        )
+    }
+
+    fn text(field: &[u8]) -> &str {
+        std::str::from_utf8(field).expect("UTF-8 field")
+    }
+
+    /// The client as text: the parsed address, or the raw text the anonymizer will parse.
+    fn client(r: &RawRecord<'_>) -> String {
+        match &r.client {
+            ClientAddr::Unknown => "unknown".to_owned(),
+            ClientAddr::Ip(ip) => format!("ip {ip}"),
+            ClientAddr::Text(t) => format!("text {}", text(t)),
+        }
+    }
+
+    #[test]
+    fn accepted_lines() {
+        let proxies = TrustedProxies::new(["192.0.2.0/24".parse().expect("valid network")]);
+        for (line, client_is, request, status, host, agent, unix_millis) in [
+            (
+                r#"{"time_iso8601":"2026-11-24T08:15:02+01:00","remote_addr":"198.51.100.23","request":"GET /users/42?page=2 HTTP/1.1","status":"200","body_bytes_sent":"5123","http_host":"www.example.com","http_user_agent":"curl/8.5.0"}"#,
+                "ip 198.51.100.23",
+                ["GET", "/users/42?page=2", "HTTP/1.1"],
+                Some(200),
+                "www.example.com",
+                "curl/8.5.0",
+                1_795_504_502_000,
+            ),
+            (
+                r#"{"ts":1795504502.25,"request":{"client_ip":"2001:db8::7","proto":"HTTP/2.0","method":"POST","host":"example.org","uri":"/login","headers":{"User-Agent":["Mozilla/5.0"],"Cookie":["a=b"]}},"status":302,"size":0}"#,
+                "ip 2001:db8::7",
+                ["POST", "/login", "HTTP/2.0"],
+                Some(302),
+                "example.org",
+                "Mozilla/5.0",
+                1_795_504_502_250,
+            ),
+            (
+                r#"{"time_local":"24/Nov/2026:07:15:02 +0000","remote_addr":"192.0.2.10","http_x_forwarded_for":"203.0.113.66, 192.0.2.11","request_uri":"/","request_method":"GET"}"#,
+                "ip 203.0.113.66",
+                ["GET", "/", ""],
+                None,
+                "",
+                "",
+                1_795_504_502_000,
+            ),
+            (
+                r#"{"msec":"1795504502.000","remote_addr":"unix:","uri":"/health"}"#,
+                "text unix:",
+                ["", "/health", ""],
+                None,
+                "",
+                "",
+                1_795_504_502_000,
+            ),
+        ] {
+            let r = parse(line, &proxies).expect(line);
+            assert_eq!(client(&r), client_is, "{line}");
+            assert_eq!(
+                [text(&r.method), text(&r.target), text(&r.protocol)],
+                request,
+                "{line}"
+            );
+            assert_eq!(r.status, status, "{line}");
+            assert_eq!(
+                (text(&r.host), text(&r.user_agent)),
+                (host, agent),
+                "{line}"
+            );
+            assert_eq!(r.time.unix_millis(), unix_millis, "{line}");
+            assert!(r.headers.is_empty(), "{line}");
+        }
+    }
+
+    #[test]
+    fn untrusted_peers_keep_their_own_address() {
+        let line = r#"{"ts":1795504502,"remote_addr":"198.51.100.23","x_forwarded_for":"203.0.113.66","uri":"/"}"#;
+        let trusted = TrustedProxies::new(["192.0.2.0/24".parse().expect("valid network")]);
+        for proxies in [TrustedProxies::default(), trusted] {
+            let r = parse(line, &proxies).expect(line);
+            assert_eq!(client(&r), "ip 198.51.100.23");
+        }
+    }
+
+    #[test]
+    fn rejected_lines_with_their_reason() {
+        for (line, reason) in [
+            ("not json", Reject::InvalidJson),
+            ("[1, 2]", Reject::InvalidJson),
+            (r#"{"uri":"/"}"#, Reject::MissingTimestamp),
+            (r#"{"ts":"yesterday","uri":"/"}"#, Reject::InvalidTimestamp),
+            (
+                r#"{"time_iso8601":"2026-13-01T00:00:00Z","uri":"/"}"#,
+                Reject::InvalidTimestamp,
+            ),
+            (r#"{"ts":1795504502}"#, Reject::MalformedRequest),
+            (
+                r#"{"ts":1795504502,"request":"GET"}"#,
+                Reject::MalformedRequest,
+            ),
+            (
+                r#"{"ts":1795504502,"uri":"/","status":"2000"}"#,
+                Reject::InvalidStatus,
+            ),
+            (
+                r#"{"ts":1795504502,"uri":"/","status":true}"#,
+                Reject::InvalidStatus,
+            ),
+            (
+                r#"{"ts":1795504502,"uri":"/","bytes_sent":"12 kB"}"#,
+                Reject::InvalidBytes,
+            ),
+        ] {
+            assert_eq!(
+                parse(line, &TrustedProxies::default()).err(),
+                Some(reason),
+                "{line}"
+            );
+        }
+    }
 }

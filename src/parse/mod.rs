@@ -9,7 +9,7 @@ mod json;
 
 use std::fmt;
 
-use crate::client_ip::TrustedProxies;
+use crate::anonymize::TrustedProxies;
 use crate::format::OutputFormat;
 use crate::policy::Policy;
 use crate::record::RawRecord;

@@ -3,8 +3,7 @@
 use std::io;
 
 use super::destination::Destination;
-use crate::anonymize::SafeText;
-use crate::record::AnonRecord;
+use crate::record::{AnonRecord, SafeText};
 use crate::time::Timestamp;
 
 /// Emits each record as an `INFO` event with target `anonlog::access` and one field per

@@ -12,7 +12,7 @@ use super::reader::Chunk;
 use super::runner::{self, Batch, BufferPool, Collect, Job, RunSettings};
 use super::{CHUNK_BYTES, Input, Outcome, Progress, StreamError};
 use crate::anonymize::Anonymizer;
-use crate::client_ip::TrustedProxies;
+use crate::anonymize::TrustedProxies;
 use crate::format::OutputFormat;
 use crate::parse::{InputFormat, LineParser, Reject};
 use crate::record::{AnonRecord, RawRecord};

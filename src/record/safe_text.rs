@@ -1,4 +1,4 @@
-//! Escaping of free text: one record, one line, nothing raw.
+//! [`SafeText`]: free text escaped so that one record is one line and nothing is raw.
 //!
 //! Every text field an encoder writes has passed through the same escaping. It turns C0 controls,
 //! DEL, C1 controls, Unicode bidi/invisible formatting characters, line separators, invalid

@@ -5,15 +5,24 @@
 //! no `Display` or `Serialize`, and its `Debug` shows field sizes, never content. An
 //! `AnonRecord` can only be made by [`Anonymizer::apply`](crate::Anonymizer::apply), and
 //! encoders and sinks accept nothing else.
+//!
+//! The values an `AnonRecord` holds live here too, below the rules that make them and the
+//! encoders that write them: [`SafeText`] (escaped text, `safe_text.rs`), [`VisitorId`]
+//! (`visitor_id.rs`) and [`UserAgentClass`] (`user_agent_class.rs`).
+
+pub(crate) mod safe_text;
+mod user_agent_class;
+mod visitor_id;
 
 use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::anonymize::text::SafeText;
-use crate::anonymize::user_agent::UserAgentClass;
-use crate::anonymize::visitor::VisitorId;
+pub use safe_text::{SafeText, TRUNCATION_MARKER};
+pub use user_agent_class::UserAgentClass;
+pub use visitor_id::VisitorId;
+
 use crate::time::Timestamp;
 
 /// How a request ended, as seen by the server.
@@ -465,3 +474,6 @@ impl AnonRecord {
         self.headers.iter().map(|(n, v)| (&**n, v))
     }
 }
+
+#[cfg(test)]
+mod tests;

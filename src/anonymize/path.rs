@@ -1,0 +1,151 @@
+//! The request path: targets split into path and query, paths templated.
+
+use super::identifiers::classify;
+use crate::record::{SafeText, TRUNCATION_MARKER};
+
+/// Written instead of a request target that is neither origin-form, absolute-form nor `*`.
+pub(crate) const INVALID_TARGET: &str = ":invalid";
+
+/// Most path segments kept; longer paths end in the truncation marker.
+const MAX_SEGMENTS: usize = 64;
+
+/// Splits a request target into path and query, dropping any fragment.
+///
+/// Absolute-form targets (`http://host/path`, sent to proxies) lose scheme and authority,
+/// which may carry user information.
+pub(crate) fn split_target(target: &[u8]) -> (&[u8], Option<&[u8]>) {
+    let target = match memchr::memchr(b'#', target) {
+        Some(i) => &target[..i],
+        None => target,
+    };
+    let target = strip_scheme(target).map_or(target, |rest| {
+        let end = rest
+            .iter()
+            .position(|&b| b == b'/' || b == b'?')
+            .unwrap_or(rest.len());
+        &rest[end..]
+    });
+    match memchr::memchr(b'?', target) {
+        Some(i) => (&target[..i], Some(&target[i + 1..])),
+        None => (target, None),
+    }
+}
+
+/// The rest of `url` after `http://` or `https://` (any case).
+fn strip_scheme(url: &[u8]) -> Option<&[u8]> {
+    scheme_of(url).map(|(_, rest)| rest)
+}
+
+/// The scheme of an `http://` or `https://` URL (any case) and the rest after `://`.
+pub(super) fn scheme_of(url: &[u8]) -> Option<(&'static str, &[u8])> {
+    let prefix_ci = |p: &[u8]| url.len() >= p.len() && url[..p.len()].eq_ignore_ascii_case(p);
+    if prefix_ci(b"https://") {
+        Some(("https", &url[8..]))
+    } else if prefix_ci(b"http://") {
+        Some(("http", &url[7..]))
+    } else {
+        None
+    }
+}
+
+/// Writes the templated form of a request path to `out`, at most `cap` bytes of it.
+///
+/// Identifier-like segments become placeholders (`/users/42` → `/users/:num`), path
+/// parameters (`;jsessionid=…`) are removed, everything else stays percent-encoded as it
+/// came. An empty path is `/`; a target that is not a path (nor `*`) is [`INVALID_TARGET`].
+pub(crate) fn template_path(path: &[u8], cap: usize, out: &mut SafeText) {
+    if path == b"*" {
+        out.push_trusted("*");
+        return;
+    }
+    if path.is_empty() {
+        out.push_trusted("/");
+        return;
+    }
+    if path[0] != b'/' {
+        out.push_trusted(INVALID_TARGET);
+        return;
+    }
+    for (n, segment) in path[1..].split(|&b| b == b'/').enumerate() {
+        if n == MAX_SEGMENTS {
+            out.push_trusted("/");
+            out.push_trusted(TRUNCATION_MARKER);
+            return;
+        }
+        out.push_trusted("/");
+        let segment = match memchr::memchr(b';', segment) {
+            Some(i) => &segment[..i],
+            None => segment,
+        };
+        let cut = match classify(segment) {
+            Some(placeholder) => out.push_escaped(placeholder.as_str().as_bytes(), cap),
+            None => out.push_escaped(segment, cap),
+        };
+        if cut {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(s: &str) -> String {
+        let mut out = SafeText::default();
+        template_path(s.as_bytes(), 4096, &mut out);
+        out.as_str().to_owned()
+    }
+
+    #[test]
+    fn paths_are_templated() {
+        assert_eq!(
+            path("/users/42/orders/550e8400-e29b-41d4-a716-446655440000"),
+            "/users/:num/orders/:uuid"
+        );
+        assert_eq!(path("/u/carol.smith@example.org/x"), "/u/:email/x");
+        assert_eq!(path("/u/carol.smith%40example.org/x"), "/u/:email/x");
+        assert_eq!(path("/shop;jsessionid=ABC123"), "/shop");
+        assert_eq!(path("/a;v=1/b;jsessionid=0F1E2D"), "/a/b");
+        assert_eq!(
+            path("/reset/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYXJvbCJ9.c2lnbmF0dXJlX2hlcmU"),
+            "/reset/:token"
+        );
+        assert_eq!(
+            path("/api/sk_live_4eC39HqLyjWDarjtT1zdp7dc/charges"),
+            "/api/:token/charges"
+        );
+        assert_eq!(path("/static/app.3f2a9c1b4d5e6f70.js"), "/static/:hex");
+        assert_eq!(
+            path("/blog/top-10-tips-for-2024/"),
+            "/blog/top-10-tips-for-2024/"
+        );
+        assert_eq!(path("/"), "/");
+        assert_eq!(path(""), "/");
+        assert_eq!(path("*"), "*");
+        assert_eq!(path("users/42"), ":invalid");
+        assert_eq!(path("/caf%C3%A9/menu"), "/caf%C3%A9/menu");
+    }
+
+    #[test]
+    fn long_paths_are_capped_by_segments() {
+        let long = "/a".repeat(100);
+        let out = path(&long);
+        assert!(out.ends_with("/[...]"));
+        assert_eq!(out.matches("/a").count(), MAX_SEGMENTS);
+    }
+
+    #[test]
+    fn targets_are_split() {
+        assert_eq!(
+            split_target(b"/a?b=1#frag"),
+            (&b"/a"[..], Some(&b"b=1"[..]))
+        );
+        assert_eq!(split_target(b"/a#x?y"), (&b"/a"[..], None));
+        assert_eq!(
+            split_target(b"http://alice:pw@example.com/p?q"),
+            (&b"/p"[..], Some(&b"q"[..]))
+        );
+        assert_eq!(split_target(b"HTTPS://example.com"), (&b""[..], None));
+    }
+}

@@ -1,0 +1,75 @@
+//! The query string: only allow-listed parameters are kept.
+
+use super::identifiers::{MIN_DIGIT_RUN, classify, percent_decode};
+use crate::record::SafeText;
+
+/// Longest kept query string, in bytes.
+pub(crate) const MAX_QUERY_LEN: usize = 512;
+
+/// Writes the allow-listed part of a query string to `out` (without the `?`), at most
+/// `cap` bytes of it.
+///
+/// Parameters whose percent-decoded key is not on `allow` (compared ignoring ASCII case)
+/// are dropped, key and value. Kept values pass the identifier rules like path segments,
+/// except that short numbers (`page=2`) are kept.
+pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], cap: usize, out: &mut SafeText) {
+    for pair in query.split(|&b| b == b'&') {
+        let (key, value) = match memchr::memchr(b'=', pair) {
+            Some(i) => (&pair[..i], Some(&pair[i + 1..])),
+            None => (pair, None),
+        };
+        if key.is_empty() {
+            continue;
+        }
+        let decoded = percent_decode(key);
+        if !allow
+            .iter()
+            .any(|a| a.as_bytes().eq_ignore_ascii_case(&decoded))
+        {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_trusted("&");
+        }
+        if out.push_escaped(key, cap) {
+            return;
+        }
+        if let Some(value) = value {
+            out.push_trusted("=");
+            let short_number = value.len() < MIN_DIGIT_RUN && value.iter().all(u8::is_ascii_digit);
+            let cut = match classify(value).filter(|_| !short_number) {
+                Some(placeholder) => out.push_escaped(placeholder.as_str().as_bytes(), cap),
+                None => out.push_escaped(value, cap),
+            };
+            if cut {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(s: &str) -> String {
+        let allow: Vec<Box<str>> = ["page", "sort", "lang", "utm_source"]
+            .into_iter()
+            .map(Box::from)
+            .collect();
+        let mut out = SafeText::default();
+        filter_query(s.as_bytes(), &allow, 512, &mut out);
+        out.as_str().to_owned()
+    }
+
+    #[test]
+    fn query_keeps_only_allowed_keys() {
+        assert_eq!(query("page=2&token=abc&sort=asc"), "page=2&sort=asc");
+        assert_eq!(query("email=carol%40example.org&lang=en"), "lang=en");
+        assert_eq!(query("utm_source=carol@example.org"), "utm_source=:email");
+        assert_eq!(query("PAGE=3&page"), "PAGE=3&page");
+        assert_eq!(query("p%61ge=4"), "p%61ge=4");
+        assert_eq!(query("session_id=1234&&="), "");
+        assert_eq!(query("page=123456789"), "page=:num");
+    }
+}
