@@ -38,7 +38,6 @@ pub const FORBIDDEN_HEADERS: &[&str] = &[
 pub const DEFAULT_QUERY_KEYS: &[&str] = &[
     "page",
     "sort",
-    "order",
     "lang",
     "utm_source",
     "utm_medium",

@@ -1,10 +1,30 @@
-//! Recognition of identifier-like values in paths, query values and header values.
+//! The one detector set: recognition of identifiers in paths, query values, host labels
+//! and header values, shared by the anonymizer and the audit.
 //!
-//! A value that looks like it could name a person, an account, an order or a session is
-//! replaced by a placeholder that says what it was. The rules err on the side of replacing:
-//! a false positive costs an analyst a little detail, a false negative leaks an identifier.
+//! A value that could name a person, an account, an order or a session is replaced by a
+//! placeholder that says what it was. A value is judged by evidence, in this order:
+//! 1. [`normalize`]: percent-escapes to a fixed point, `%uXXXX`, overlong UTF-8, NFKC,
+//!    invisible characters; the normalized text is judged, never written;
+//! 2. strong identifiers with their validators: [`email`] in every spelling, IP addresses
+//!    in every spelling and MAC addresses ([`spellings`]), UUIDs, [`numbers`] (cards by
+//!    Luhn, IBANs by mod 97, phone and national-id shapes, short prefixed ids), hex runs,
+//!    credentials with well-known prefixes;
+//! 3. [`randomness`] for tokens, so that words in camel case stay.
+//!
+//! Dates, versions and scoped package names are recognised as what they are. The path rule
+//! adds the context of neighbouring segments (`/2023/11/…`, `/status/503`).
+
+mod email;
+mod normalize;
+mod numbers;
+mod randomness;
+mod spellings;
 
 use std::borrow::Cow;
+
+pub(crate) use normalize::normalize;
+pub(crate) use numbers::MIN_DIGIT_RUN;
+use numbers::NumberKind;
 
 /// What an identifier-like value is replaced with.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -19,8 +39,16 @@ pub(crate) enum Placeholder {
     Ip,
     /// A run of 16 or more hexadecimal digits.
     Hex,
-    /// A JWT, a well-known API-key prefix, or a long string mixing letter classes and digits.
+    /// A JWT, a well-known API-key prefix, or a random-looking string.
     Token,
+    /// A payment card number (Luhn-valid).
+    Card,
+    /// An IBAN (mod-97-valid).
+    Iban,
+    /// A MAC address.
+    Mac,
+    /// A value that hides characters (invisible formatting, TAG characters).
+    Hidden,
 }
 
 impl Placeholder {
@@ -33,6 +61,10 @@ impl Placeholder {
             Self::Ip => ":ip",
             Self::Hex => ":hex",
             Self::Token => ":token",
+            Self::Card => ":card",
+            Self::Iban => ":iban",
+            Self::Mac => ":mac",
+            Self::Hidden => ":hidden",
         }
     }
 }
@@ -67,18 +99,12 @@ const KEY_PREFIXES: &[&[u8]] = &[
 
 /// Shortest value a key prefix must lead (prefix included) to count as a credential.
 const MIN_PREFIXED_KEY_LEN: usize = 16;
-/// Shortest run of hex digits replaced by `:hex`.
+/// Shortest run of hex digits replaced by `:hex` whatever it holds.
 const MIN_HEX_RUN: usize = 16;
-/// Shortest run of decimal digits inside a value replaced by `:num`.
-pub(crate) const MIN_DIGIT_RUN: usize = 6;
-/// Shortest run of base64url-like characters examined by the token rule.
-const MIN_TOKEN_RUN: usize = 20;
-/// Shortest word mixing upper case, lower case and digits that counts as a token.
-const MIN_SHORT_TOKEN: usize = 8;
-/// Characters in mixed-class pieces of a run that make it a token.
-const MIN_MIXED_CHARS: usize = 12;
+/// Shortest run of hex digits replaced by `:hex` when it mixes digits and letters.
+const MIN_MIXED_HEX_RUN: usize = 12;
 
-/// Percent-decodes `raw` (invalid escapes stay as they are).
+/// Percent-decodes `raw` once (invalid escapes stay as they are).
 pub(crate) fn percent_decode(raw: &[u8]) -> Cow<'_, [u8]> {
     if !raw.contains(&b'%') {
         return Cow::Borrowed(raw);
@@ -111,108 +137,106 @@ const fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-/// Classifies a (percent-encoded) path segment or parameter value.
+/// Classifies a (percent-encoded) path segment, parameter value or host label.
 ///
 /// Returns the placeholder that replaces it, or `None` when it may be kept.
 pub(crate) fn classify(raw: &[u8]) -> Option<Placeholder> {
     if raw.is_empty() {
         return None;
     }
-    let decoded = percent_decode(raw);
-    let v: &[u8] = &decoded;
-    let shape = Shape::of(v);
-    if shape.at || (shape.percent && contains_ignore_case(v, b"%40")) {
-        return Some(Placeholder::Email);
+    let normalized = normalize(raw);
+    if normalized.hidden {
+        return Some(Placeholder::Hidden);
     }
-    if shape.all_digits {
-        return Some(Placeholder::Num);
-    }
-    if (shape.digit && shape.dot && contains_ipv4(v)) || (shape.colons >= 2 && contains_ipv6(v)) {
-        return Some(Placeholder::Ip);
-    }
-    if v.len() >= 36 && contains_uuid(v) {
-        return Some(Placeholder::Uuid);
-    }
-    if shape.hex_run >= MIN_HEX_RUN {
-        return Some(Placeholder::Hex);
-    }
-    if has_key_prefix(v) {
-        return Some(Placeholder::Token);
-    }
-    // The remaining rules need a digit or an upper-case letter.
-    if !shape.digit && !shape.upper {
+    judge(&normalized.text)
+}
+
+/// Judges normalized text: the strong identifiers first, then randomness.
+pub(crate) fn judge(v: &str) -> Option<Placeholder> {
+    let b = v.as_bytes();
+    if b.is_empty() {
         return None;
     }
-    if is_token(v) {
-        return Some(Placeholder::Token);
+    if email::has_email(v) {
+        return Some(Placeholder::Email);
     }
-    if shape.digit_run >= MIN_DIGIT_RUN {
+    if b.iter().all(u8::is_ascii_digit) {
         return Some(Placeholder::Num);
     }
-    None
-}
-
-/// What one pass over a value learns about it.
-struct Shape {
-    at: bool,
-    dot: bool,
-    colons: usize,
-    percent: bool,
-    digit: bool,
-    upper: bool,
-    all_digits: bool,
-    hex_run: usize,
-    digit_run: usize,
-}
-
-impl Shape {
-    fn of(v: &[u8]) -> Self {
-        let mut shape = Self {
-            at: false,
-            dot: false,
-            colons: 0,
-            percent: false,
-            digit: false,
-            upper: false,
-            all_digits: true,
-            hex_run: 0,
-            digit_run: 0,
-        };
-        let (mut hex, mut digits) = (0, 0);
-        for &b in v {
-            shape.at |= b == b'@';
-            shape.dot |= b == b'.';
-            shape.colons += usize::from(b == b':');
-            shape.percent |= b == b'%';
-            shape.upper |= b.is_ascii_uppercase();
-            if b.is_ascii_digit() {
-                shape.digit = true;
-                digits += 1;
-                shape.digit_run = shape.digit_run.max(digits);
-            } else {
-                shape.all_digits = false;
-                digits = 0;
-            }
-            if b.is_ascii_hexdigit() {
-                hex += 1;
-                shape.hex_run = shape.hex_run.max(hex);
-            } else {
-                hex = 0;
-            }
-        }
-        shape
+    if contains_ipv4(b)
+        || contains_ipv6(b)
+        || spellings::has_spelled_ipv4(v)
+        || spellings::has_dashed_ipv6(v)
+    {
+        return Some(Placeholder::Ip);
     }
+    if spellings::has_mac(v) {
+        return Some(Placeholder::Mac);
+    }
+    if b.len() >= 36 && contains_uuid(b) {
+        return Some(Placeholder::Uuid);
+    }
+    let asset = is_build_asset(b);
+    if has_hex_run(b, asset) {
+        return Some(Placeholder::Hex);
+    }
+    if has_key_prefix(b) {
+        return Some(Placeholder::Token);
+    }
+    match numbers::find_number(v) {
+        Some(NumberKind::Card) => return Some(Placeholder::Card),
+        Some(NumberKind::Iban) => return Some(Placeholder::Iban),
+        Some(NumberKind::Other) => return Some(Placeholder::Num),
+        None => {}
+    }
+    (!asset && is_random_text(v)).then_some(Placeholder::Token)
 }
 
-fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
+/// A run of 16 or more hex digits, or of 12 or more mixing digits and letters (not in the
+/// name of a build asset, whose short content hashes name code, not people).
+fn has_hex_run(b: &[u8], asset: bool) -> bool {
+    b.split(|c| !c.is_ascii_hexdigit()).any(|run| {
+        run.len() >= MIN_HEX_RUN
+            || (!asset
+                && run.len() >= MIN_MIXED_HEX_RUN
+                && run.iter().any(u8::is_ascii_digit)
+                && run.iter().any(u8::is_ascii_alphabetic))
+    })
 }
 
-/// Whether `v` contains four dot-separated decimal numbers of at most 255 in a row.
+/// Build assets (`index-BxT4kZ9q.css`): their hashes name code, not people.
+fn is_build_asset(b: &[u8]) -> bool {
+    const EXTENSIONS: &[&[u8]] = &[
+        b".js", b".mjs", b".cjs", b".css", b".map", b".woff", b".woff2", b".ttf", b".eot",
+        b".wasm",
+    ];
+    EXTENSIONS
+        .iter()
+        .any(|ext| b.len() > ext.len() && b[b.len() - ext.len()..].eq_ignore_ascii_case(ext))
+}
+
+/// Whether `v` holds a random word, or is one made of short pieces joined by `-` or `_`
+/// (`hJ8s-Kq2p`).
+fn is_random_text(v: &str) -> bool {
+    let joined = v
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    (joined && randomness::is_random(v))
+        || v
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(randomness::is_random)
+}
+
+/// Whether `v` contains four dot-separated decimal numbers of at most 255 in a row, not
+/// written as a version (`v3.2.1.4`).
 fn contains_ipv4(v: &[u8]) -> bool {
-    v.split(|b| !(b.is_ascii_digit() || *b == b'.')).any(|run| {
+    let mut start = 0;
+    for run in v.split(|b| !(b.is_ascii_digit() || *b == b'.')) {
+        let version = start > 0 && matches!(v[start - 1], b'v' | b'V');
+        start += run.len() + 1;
+        if version {
+            continue;
+        }
         let mut in_row = 0;
         for group in run.split(|&b| b == b'.') {
             let octet = !group.is_empty()
@@ -223,8 +247,8 @@ fn contains_ipv4(v: &[u8]) -> bool {
                 return true;
             }
         }
-        false
-    })
+    }
+    false
 }
 
 /// Whether `v` contains an IPv6 address: some 3 to 9 consecutive colon-separated groups
@@ -262,53 +286,14 @@ pub(crate) fn contains_uuid(v: &[u8]) -> bool {
     })
 }
 
-const fn is_token_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'/' | b'=')
-}
-
 /// Credentials with a well-known prefix (`sk_live_…`, `ghp_…`, JWTs' `eyJ…`).
 pub(crate) fn has_key_prefix(v: &[u8]) -> bool {
     v.len() >= MIN_PREFIXED_KEY_LEN && KEY_PREFIXES.iter().any(|p| v.starts_with(p))
 }
 
-/// Words of 8 or more characters mixing upper case,
-/// lower case and digits (`aB3xK9qZ`), and long base64url-like runs whose pieces mix digits
-/// with letters or change case inside a word, unlike slugs such as `top-10-tips-for-2024`
-/// or `Getting_Started`.
+/// Tokens: credentials with a well-known prefix, and random-looking strings.
 pub(crate) fn is_token(v: &[u8]) -> bool {
-    // Short random identifiers (share links, session ids) mix all three classes.
-    let three_classes = v
-        .split(|b| !b.is_ascii_alphanumeric())
-        .filter(|word| word.len() >= MIN_SHORT_TOKEN)
-        .any(|word| {
-            word.iter().any(u8::is_ascii_uppercase)
-                && word.iter().any(u8::is_ascii_lowercase)
-                && word.iter().any(u8::is_ascii_digit)
-        });
-    if three_classes {
-        return true;
-    }
-    v.split(|&b| !is_token_char(b))
-        .filter(|run| run.len() >= MIN_TOKEN_RUN)
-        .any(|run| {
-            let mixed: usize = run
-                .split(|&b| matches!(b, b'-' | b'_' | b'+' | b'/' | b'='))
-                .filter(|piece| is_mixed_piece(piece))
-                .map(<[u8]>::len)
-                .sum();
-            mixed >= MIN_MIXED_CHARS
-        })
-}
-
-/// A piece mixes classes when it holds both digits and letters, or an upper-case letter
-/// after a lower-case one.
-fn is_mixed_piece(piece: &[u8]) -> bool {
-    let has_digit = piece.iter().any(u8::is_ascii_digit);
-    let has_alpha = piece.iter().any(u8::is_ascii_alphabetic);
-    let camel = piece
-        .windows(2)
-        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
-    (has_digit && has_alpha) || camel
+    has_key_prefix(v) || std::str::from_utf8(v).is_ok_and(is_random_text)
 }
 
 #[cfg(test)]
@@ -352,7 +337,8 @@ mod tests {
             class("carol.smith%2540example.org"),
             Some(Placeholder::Email)
         );
-        assert_eq!(class("@carol"), Some(Placeholder::Email));
+        // A scope or handle alone is a name, not an address (`/npm/@types/node`).
+        assert_eq!(class("@types"), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The request path: targets split into path and query, paths templated.
 
-use super::identifiers::classify;
+use super::identifiers::{Placeholder, classify};
 use crate::record::{SafeText, TRUNCATION_MARKER};
 
 /// Written instead of a request target that is neither origin-form, absolute-form nor `*`.
@@ -66,23 +66,90 @@ pub(crate) fn template_path(path: &[u8], cap: usize, out: &mut SafeText) {
         out.push_trusted(INVALID_TARGET);
         return;
     }
-    for (n, segment) in path[1..].split(|&b| b == b'/').enumerate() {
+    let mut segments = path[1..].split(|&b| b == b'/').peekable();
+    let mut context = Context::None;
+    let mut n = 0;
+    while let Some(segment) = segments.next() {
         if n == MAX_SEGMENTS {
             out.push_trusted("/");
             out.push_trusted(TRUNCATION_MARKER);
             return;
         }
+        n += 1;
         out.push_trusted("/");
         let segment = match memchr::memchr(b';', segment) {
             Some(i) => &segment[..i],
             None => segment,
         };
-        let cut = match classify(segment) {
+        let next = segments.peek().copied().unwrap_or_default();
+        let (placeholder, after) = match classify(segment) {
+            Some(Placeholder::Num) => match context.keeps(segment, next) {
+                Some(after) => (None, after),
+                None => (Some(Placeholder::Num), Context::None),
+            },
+            other => (other, Context::after(segment)),
+        };
+        context = after;
+        let cut = match placeholder {
             Some(placeholder) => out.push_escaped(placeholder.as_str().as_bytes(), cap),
             None => out.push_escaped(segment, cap),
         };
         if cut {
             return;
+        }
+    }
+}
+
+/// What the segments before say about a number: numbers are identifiers, except the parts
+/// of a date (`/2023/11/05/`), a status code after `status` or `errors`, and a page number.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    None,
+    /// After a word that counts: `page`, `status`, `errors`, `chapter`, …
+    Counter,
+    /// After a year that a month follows.
+    Year,
+    /// After a year and a month.
+    Month,
+}
+
+impl Context {
+    /// The context a kept word leaves.
+    fn after(segment: &[u8]) -> Self {
+        const COUNTERS: &[&[u8]] = &[
+            b"page", b"pages", b"p", b"status", b"statuses", b"error", b"errors", b"http",
+            b"code", b"codes", b"part", b"chapter", b"step", b"season", b"episode",
+            b"volume",
+        ];
+        if COUNTERS.iter().any(|c| c.eq_ignore_ascii_case(segment)) {
+            Self::Counter
+        } else {
+            Self::None
+        }
+    }
+
+    /// Whether the number `segment` is kept here (`next` is the segment after it), and the
+    /// context it leaves.
+    fn keeps(self, segment: &[u8], next: &[u8]) -> Option<Self> {
+        let value = || std::str::from_utf8(segment).ok()?.parse::<u32>().ok();
+        let short = segment.len() <= 2;
+        match self {
+            Self::Counter if segment.len() <= 3 => Some(Self::None),
+            Self::Year if short && value().is_some_and(|m| (1..=12).contains(&m)) => {
+                Some(Self::Month)
+            }
+            Self::Month if short && value().is_some_and(|d| (1..=31).contains(&d)) => {
+                Some(Self::None)
+            }
+            _ => {
+                let year = segment.len() == 4 && value().is_some_and(|y| (1900..=2099).contains(&y));
+                let month_follows = (1..=2).contains(&next.len())
+                    && std::str::from_utf8(next)
+                        .ok()
+                        .and_then(|m| m.parse::<u32>().ok())
+                        .is_some_and(|m| (1..=12).contains(&m));
+                (year && month_follows).then_some(Self::Year)
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The query string: only allow-listed parameters are kept.
 
-use super::identifiers::{MIN_DIGIT_RUN, classify, percent_decode};
+use super::identifiers::{MIN_DIGIT_RUN, Placeholder, classify, normalize, percent_decode};
 use crate::record::SafeText;
 
 /// Longest kept query string, in bytes.
@@ -9,11 +9,13 @@ pub(crate) const MAX_QUERY_LEN: usize = 512;
 /// Writes the allow-listed part of a query string to `out` (without the `?`), at most
 /// `cap` bytes of it.
 ///
+/// Both `&` and `;` separate parameters (many servers and frameworks split on either).
 /// Parameters whose percent-decoded key is not on `allow` (compared ignoring ASCII case)
 /// are dropped, key and value. Kept values pass the identifier rules like path segments,
-/// except that short numbers (`page=2`) are kept.
+/// except that short numbers (`page=2`) are kept; a value that decodes to more parameters
+/// (`en%26token%3D…`) is a placeholder.
 pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], cap: usize, out: &mut SafeText) {
-    for pair in query.split(|&b| b == b'&') {
+    for pair in query.split(|&b| b == b'&' || b == b';') {
         let (key, value) = match memchr::memchr(b'=', pair) {
             Some(i) => (&pair[..i], Some(&pair[i + 1..])),
             None => (pair, None),
@@ -37,7 +39,7 @@ pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], cap: usize, out: &m
         if let Some(value) = value {
             out.push_trusted("=");
             let short_number = value.len() < MIN_DIGIT_RUN && value.iter().all(u8::is_ascii_digit);
-            let cut = match classify(value).filter(|_| !short_number) {
+            let cut = match judge_value(value).filter(|_| !short_number) {
                 Some(placeholder) => out.push_escaped(placeholder.as_str().as_bytes(), cap),
                 None => out.push_escaped(value, cap),
             };
@@ -46,6 +48,18 @@ pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], cap: usize, out: &m
             }
         }
     }
+}
+
+/// The placeholder for an allowed parameter's value, if it needs one.
+fn judge_value(value: &[u8]) -> Option<Placeholder> {
+    let smuggled = value.contains(&b'%')
+        && normalize(value)
+            .text
+            .contains(['&', ';', '=', '?', '#']);
+    if smuggled {
+        return Some(Placeholder::Token);
+    }
+    classify(value)
 }
 
 #[cfg(test)]
