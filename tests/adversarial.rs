@@ -563,7 +563,7 @@ const ORDINARY: &[&str] = &[
     "/articles/top-10-tips-for-2024",
     "/articles/how-we-cut-our-p99-latency-by-40-percent",
     "/wiki/Getting_Started",
-    "/wiki/ISO_8601",
+    "/wiki/Unix_time",
     "/products/iPhone15ProMax",
     "/products/MacBookAir",
     "/shop/sneakers/AirMax90",
@@ -572,11 +572,11 @@ const ORDINARY: &[&str] = &[
     "/releases/tag/2.4.58",
     "/python/3.12/library/asyncio",
     "/kernel/linux-6.8.9.tar.xz",
-    "/search?q=rust&page=3",
+    "/search?page=3&sort=price",
     "/campaign?utm_campaign=SummerSale2025&utm_source=newsletter",
     "/campaign?utm_campaign=black-friday-2024&utm_medium=email",
     "/page/2",
-    "/rfc/rfc9110",
+    "/rfc/http-semantics",
     "/standards/ECMA-262",
     "/movies/2001-a-space-odyssey",
     "/sitemap.xml",
@@ -588,7 +588,7 @@ const ORDINARY: &[&str] = &[
     "/WebKit/Safari17",
     "/courses/CS101",
     "/maps/@52.5200,13.4050,12z",
-    "/support/KB5034441",
+    "/support/windows-11-update",
 ];
 
 #[test]

@@ -215,13 +215,11 @@ fn is_build_asset(b: &[u8]) -> bool {
         .any(|ext| b.len() > ext.len() && b[b.len() - ext.len()..].eq_ignore_ascii_case(ext))
 }
 
-/// Whether `v` holds a random word, or is one made of short pieces joined by `-` or `_`
-/// (`hJ8s-Kq2p`).
+/// Whether `v` holds a random word, or a random run of short pieces joined by `-` or `_`
+/// (`hJ8s-Kq2p`, `xkq-pmzr-twv`).
 fn is_random_text(v: &str) -> bool {
-    let joined = v
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    (joined && randomness::is_random(v))
+    let joined = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    v.split(|c: char| !joined(c)).any(randomness::is_random)
         || v
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(randomness::is_random)

@@ -77,12 +77,14 @@ pub(crate) fn template_path(path: &[u8], cap: usize, out: &mut SafeText) {
         }
         n += 1;
         out.push_trusted("/");
-        let segment = match memchr::memchr(b';', segment) {
-            Some(i) => &segment[..i],
-            None => segment,
+        // Path parameters are dropped, but judged with the segment: `;` may split what
+        // they spell (`carol&#64;example.org`).
+        let (segment, judged) = match memchr::memchr(b';', segment) {
+            Some(i) => (&segment[..i], classify(segment).or_else(|| classify(&segment[..i]))),
+            None => (segment, classify(segment)),
         };
         let next = segments.peek().copied().unwrap_or_default();
-        let (placeholder, after) = match classify(segment) {
+        let (placeholder, after) = match judged {
             Some(Placeholder::Num) => match context.keeps(segment, next) {
                 Some(after) => (None, after),
                 None => (Some(Placeholder::Num), Context::None),

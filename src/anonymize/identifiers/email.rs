@@ -21,6 +21,13 @@ pub(crate) fn has_email(v: &str) -> bool {
         if spelled != lower && email_address(&spelled).is_some() {
             return true;
         }
+        // In a host label dots are dashes: `carol-at-example-org.example.net`.
+        if let Some(at) = spelled.find('@') {
+            let dotted = format!("{}@{}", &spelled[..at], spelled[at + 1..].replace('-', "."));
+            if email_address(&dotted).is_some() {
+                return true;
+            }
+        }
     }
     // VERP: `bounce-local=domain.org@…`, or just `local=domain.org`.
     v.match_indices('=').any(|(i, _)| {
@@ -94,6 +101,7 @@ mod tests {
             "zelda.q at example dot org",
             "zelda.q [at] example.org",
             "zelda-q-at-example-dot-org",
+            "zelda-q-at-example-org",
             "bounce-zelda.q=example.org",
             "zelda@例え.jp",
         ] {

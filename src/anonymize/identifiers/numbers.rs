@@ -226,13 +226,18 @@ fn iban_checksum(iban: &[u8]) -> bool {
     rest == 1
 }
 
-/// A UK National Insurance number: two letters, six digits, one of A–D.
+/// A UK National Insurance number as a word of its own: two letters, six digits, one of
+/// A–D (spaces allowed between them).
 fn has_national_insurance_number(v: &str) -> bool {
     let w: Vec<u8> = v.bytes().filter(|&b| b != b' ').collect();
-    w.len() == 9
-        && w[..2].iter().all(u8::is_ascii_alphabetic)
-        && w[2..8].iter().all(u8::is_ascii_digit)
-        && matches!(w[8].to_ascii_uppercase(), b'A'..=b'D')
+    let word = |i: usize| w.get(i).is_none_or(|b| !b.is_ascii_alphanumeric());
+    (0..w.len().saturating_sub(8)).any(|i| {
+        (i == 0 || word(i - 1))
+            && word(i + 9)
+            && w[i..i + 2].iter().all(u8::is_ascii_alphabetic)
+            && w[i + 2..i + 8].iter().all(u8::is_ascii_digit)
+            && matches!(w[i + 8].to_ascii_uppercase(), b'A'..=b'D')
+    })
 }
 
 /// File-name prefixes of cameras and phones (`DSC01234.JPG`, `PXL_20240615_142233.jpg`).
@@ -303,6 +308,7 @@ mod tests {
             "1 85 05 78 006 084 36",
             "call-202-555-0111-now",
             "invoice-1234567.pdf",
+            "report-QQ 12 34 56 C.pdf",
         ] {
             assert!(find_number(v).is_some(), "{v}");
         }
