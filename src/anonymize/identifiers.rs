@@ -5,6 +5,7 @@
 //! a false positive costs an analyst a little detail, a false negative leaks an identifier.
 
 use std::borrow::Cow;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// What an identifier-like value is replaced with.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -127,7 +128,9 @@ pub(crate) fn classify(raw: &[u8]) -> Option<Placeholder> {
     if shape.all_digits {
         return Some(Placeholder::Num);
     }
-    if (shape.digit && shape.dot && contains_ipv4(v)) || (shape.colons >= 2 && contains_ipv6(v)) {
+    if (shape.digit && shape.dot && find_ipv4(v).is_some())
+        || (shape.colons >= 2 && find_ipv6(v).is_some())
+    {
         return Some(Placeholder::Ip);
     }
     if v.len() >= 36 && contains_uuid(v) {
@@ -210,38 +213,55 @@ fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
-/// Whether `v` contains four dot-separated decimal numbers of at most 255 in a row.
-fn contains_ipv4(v: &[u8]) -> bool {
-    v.split(|b| !(b.is_ascii_digit() || *b == b'.')).any(|run| {
-        let mut in_row = 0;
-        for group in run.split(|&b| b == b'.') {
-            let octet = !group.is_empty()
-                && group.len() <= 3
-                && group.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0')) <= 255;
-            in_row = if octet { in_row + 1 } else { 0 };
-            if in_row == 4 {
-                return true;
-            }
-        }
-        false
-    })
+/// An IPv4 or IPv6 address anywhere in `v`, found by the rules [`classify`] replaces by `:ip`.
+pub(crate) fn find_ip(v: &[u8]) -> Option<IpAddr> {
+    find_ipv4(v)
+        .map(IpAddr::V4)
+        .or_else(|| find_ipv6(v).map(IpAddr::V6))
+        .map(|ip| ip.to_canonical())
 }
 
-/// Whether `v` contains an IPv6 address: some 3 to 9 consecutive colon-separated groups
-/// of a run of hex digits, colons and dots parse as one (linear in the run's length).
-fn contains_ipv6(v: &[u8]) -> bool {
+/// The first four dot-separated decimal numbers of at most 255 in a row in `v`.
+fn find_ipv4(v: &[u8]) -> Option<Ipv4Addr> {
+    v.split(|b| !(b.is_ascii_digit() || *b == b'.'))
+        .find_map(|run| {
+            let mut octets = [0u8; 4];
+            let mut in_row = 0;
+            for group in run.split(|&b| b == b'.') {
+                let octet = (!group.is_empty() && group.len() <= 3)
+                    .then(|| group.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0')))
+                    .and_then(|value| u8::try_from(value).ok());
+                match octet {
+                    Some(octet) => {
+                        octets.copy_within(1.., 0);
+                        octets[3] = octet;
+                        in_row += 1;
+                    }
+                    None => in_row = 0,
+                }
+                if in_row == 4 {
+                    return Some(Ipv4Addr::from(octets));
+                }
+            }
+            None
+        })
+}
+
+/// An IPv6 address in `v`: some 3 to 9 consecutive colon-separated groups of a run of hex
+/// digits, colons and dots that parse as one (linear in the run's length).
+fn find_ipv6(v: &[u8]) -> Option<Ipv6Addr> {
     v.split(|b| !(b.is_ascii_hexdigit() || *b == b':' || *b == b'.'))
         .filter(|run| run.iter().filter(|&&b| b == b':').count() >= 2)
-        .any(|run| {
+        .find_map(|run| {
             // Start offsets of the groups, and the run's end.
             let starts: Vec<usize> = std::iter::once(0)
                 .chain(memchr::memchr_iter(b':', run).map(|i| i + 1))
                 .collect();
-            (0..starts.len()).any(|first| {
-                (first + 2..(first + 9).min(starts.len())).any(|last| {
+            (0..starts.len()).find_map(|first| {
+                (first + 2..(first + 9).min(starts.len())).find_map(|last| {
                     let end = starts.get(last + 1).map_or(run.len(), |next| next - 1);
                     let text = &run[starts[first]..end];
-                    std::str::from_utf8(text).is_ok_and(|t| t.parse::<std::net::Ipv6Addr>().is_ok())
+                    std::str::from_utf8(text).ok()?.parse::<Ipv6Addr>().ok()
                 })
             })
         })
@@ -309,6 +329,63 @@ fn is_mixed_piece(piece: &[u8]) -> bool {
         .windows(2)
         .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
     (has_digit && has_alpha) || camel
+}
+
+/// A JSON Web Token: `eyJ…` (a base64url JSON header) with at least two dots.
+pub(crate) fn is_jwt(v: &[u8]) -> bool {
+    v.starts_with(b"eyJ") && memchr::memchr_iter(b'.', v).nth(1).is_some()
+}
+
+/// The local part and domain of an e-mail address `v` (already percent-decoded): a
+/// non-empty local part before the first `@`, and a domain with a dot that does not end in
+/// one. Stricter than [`classify`], which replaces anything with an `@`.
+pub(crate) fn email_address(v: &[u8]) -> Option<(&[u8], &[u8])> {
+    let at = memchr::memchr(b'@', v)?;
+    let (local, domain) = (&v[..at], &v[at + 1..]);
+    (!local.is_empty() && domain.contains(&b'.') && !domain.ends_with(b".")).then_some((local, domain))
+}
+
+/// File extensions of static assets, whose build hashes (`app.3f2a9c1b4d5e6f70.js`) name
+/// code, not people.
+const ASSET_EXTENSIONS: &[&[u8]] = &[
+    b".js", b".mjs", b".css", b".map", b".png", b".jpg", b".jpeg", b".gif", b".svg", b".webp",
+    b".avif", b".ico", b".woff", b".woff2", b".ttf", b".eot", b".wasm", b".json",
+];
+
+/// Whether `v` names a static asset by its extension (any case).
+pub(crate) fn is_static_asset(v: &[u8]) -> bool {
+    ASSET_EXTENSIONS.iter().any(|ext| {
+        v.len() >= ext.len() && v[v.len() - ext.len()..].eq_ignore_ascii_case(ext)
+    })
+}
+
+/// Query and path-parameter names that carry sessions, credentials or contact data.
+const SESSION_KEYS: &[&[u8]] = &[
+    b"jsessionid",
+    b"phpsessid",
+    b"session_id",
+    b"sessionid",
+    b"session",
+    b"sid",
+    b"token",
+    b"access_token",
+    b"refresh_token",
+    b"id_token",
+    b"api_key",
+    b"apikey",
+    b"auth",
+    b"password",
+    b"passwd",
+    b"secret",
+    b"key",
+    b"code",
+    b"email",
+];
+
+/// Whether a (percent-decoded) parameter name carries a session, a credential or contact
+/// data (`jsessionid`, `PHPSESSID`, `token`, `password`, …), in any case.
+pub(crate) fn is_session_key(key: &[u8]) -> bool {
+    SESSION_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
 }
 
 #[cfg(test)]
@@ -425,6 +502,79 @@ mod tests {
             );
         }
         assert_eq!(class("2026"), Some(Placeholder::Num));
+    }
+
+    #[test]
+    fn addresses_are_found() {
+        for (v, ip) in [
+            ("u10,,198.51.100.23", Some("198.51.100.23")),
+            ("1.2.3.4.5", Some("1.2.3.4")),
+            ("999.1.2.3.4", Some("1.2.3.4")),
+            ("host-192.0.2.1.example", Some("192.0.2.1")),
+            ("[2001:db8::1]:443", Some("2001:db8::1")),
+            ("via=2001:db8:77::9", Some("2001:db8:77::9")),
+            ("::ffff:198.51.100.23", Some("198.51.100.23")),
+            ("1234567890123.1.2.3", None),
+            ("jquery-3.7.1.min.js", None),
+            ("10:30:00", None),
+        ] {
+            assert_eq!(find_ip(v.as_bytes()), ip.map(|ip| ip.parse().unwrap()), "{v}");
+        }
+    }
+
+    #[test]
+    fn jwts() {
+        for (v, jwt) in [
+            ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", true),
+            ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0", false),
+            ("xeyJ.a.b", false),
+        ] {
+            assert_eq!(is_jwt(v.as_bytes()), jwt, "{v}");
+        }
+    }
+
+    #[test]
+    fn email_addresses() {
+        for (v, found) in [
+            ("carol.smith@example.org", Some(("carol.smith", "example.org"))),
+            ("a@b.c", Some(("a", "b.c"))),
+            ("@carol", None),
+            ("carol@localhost", None),
+            ("carol@example.", None),
+            ("npm@7", None),
+        ] {
+            let got = email_address(v.as_bytes());
+            let want = found.map(|(l, d): (&str, &str)| (l.as_bytes(), d.as_bytes()));
+            assert_eq!(got, want, "{v}");
+        }
+    }
+
+    #[test]
+    fn static_assets() {
+        for (v, asset) in [
+            ("app.3f2a9c1b4d5e6f70.js", true),
+            ("logo.a94a8fe5ccb19ba61c4c.PNG", true),
+            ("font.woff2", true),
+            ("report.pdf", false),
+            ("js", false),
+        ] {
+            assert_eq!(is_static_asset(v.as_bytes()), asset, "{v}");
+        }
+    }
+
+    #[test]
+    fn session_keys() {
+        for (v, session) in [
+            ("jsessionid", true),
+            ("PHPSESSID", true),
+            ("access_token", true),
+            ("Email", true),
+            ("page", false),
+            ("utm_source", false),
+            ("tokens", false),
+        ] {
+            assert_eq!(is_session_key(v.as_bytes()), session, "{v}");
+        }
     }
 
     #[test]

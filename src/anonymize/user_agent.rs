@@ -100,6 +100,48 @@ impl UserAgentClass {
     }
 }
 
+/// Whether `agent` is the synthetic user agent that [`UserAgentClass::write_synthetic`]
+/// writes for some class: anonlog's reduced form, as its CLF output holds it.
+///
+/// The class is the one `agent` itself classifies as; a bot's `Name/major.0` form may name
+/// a browser family that no longer reads as a bot, so that form is tried for every family.
+pub(crate) fn is_synthetic(agent: &[u8]) -> bool {
+    let written_for = |class: UserAgentClass| {
+        let mut out = Vec::with_capacity(agent.len());
+        class.write_synthetic(&mut out);
+        out == agent
+    };
+    if written_for(classify_user_agent(agent)) {
+        return true;
+    }
+    let Some(slash) = memchr::memrchr(b'/', agent) else {
+        return false;
+    };
+    let (name, version) = (&agent[..slash], &agent[slash + 1..]);
+    let major = match version {
+        b"" => None,
+        v => match v
+            .strip_suffix(b".0")
+            .and_then(|d| std::str::from_utf8(d).ok()?.parse().ok())
+        {
+            Some(major) => Some(major),
+            None => return false,
+        },
+    };
+    BROWSERS
+        .iter()
+        .chain(BOTS)
+        .find(|rule| rule.family.as_bytes() == name)
+        .is_some_and(|rule| {
+            written_for(UserAgentClass {
+                browser: rule.family,
+                major,
+                os: "Other",
+                bot: true,
+            })
+        })
+}
+
 /// Marks the platform token in a synthetic template.
 const OS: u8 = 1;
 /// Marks the `major.0` version in a synthetic template (nothing when unknown).
@@ -549,6 +591,53 @@ impl std::hash::Hasher for IdentityHash {
 pub(crate) mod tests {
     use super::*;
     use crate::anonymize::text::is_safe;
+
+    /// Every class the classifier can produce, with a few majors each: bot families as
+    /// bots, browser families as browsers and as bots, `Other` and `Bot`.
+    pub(crate) fn every_class() -> Vec<UserAgentClass> {
+        let mut families: Vec<(&'static str, bool)> = vec![("Other", false), ("Bot", true)];
+        families.extend(BOTS.iter().map(|r| (r.family, true)));
+        for rule in BROWSERS {
+            families.extend([(rule.family, false), (rule.family, true)]);
+        }
+        let systems = SYSTEMS.iter().map(|r| r.family).chain(["Other"]);
+        let systems: Vec<&'static str> = systems.collect();
+        let mut classes = Vec::new();
+        for (browser, bot) in families {
+            // Internet Explorer's versions end at 11 (Trident 7); `Other` and `Bot` have none.
+            let majors: &[Option<u16>] = match browser {
+                "Internet Explorer" => &[None, Some(6), Some(11)],
+                "Other" | "Bot" => &[None],
+                _ => &[None, Some(3), Some(124)],
+            };
+            for &major in majors {
+                for &os in &systems {
+                    classes.push(UserAgentClass {
+                        browser,
+                        major,
+                        os,
+                        bot,
+                    });
+                }
+            }
+        }
+        classes
+    }
+
+    #[test]
+    fn synthetic_user_agents_are_recognised() {
+        for class in every_class() {
+            let mut out = Vec::new();
+            class.write_synthetic(&mut out);
+            assert!(is_synthetic(&out), "{}", String::from_utf8_lossy(&out));
+        }
+        for (raw, ..) in CASES {
+            assert!(!is_synthetic(raw.as_bytes()), "{raw}");
+        }
+        for raw in ["Firefox/3.0x", "Firefox/03.0", "Nobody/1.0", "-", ""] {
+            assert!(!is_synthetic(raw.as_bytes()), "{raw}");
+        }
+    }
 
     /// Realistic user agents with the family, major and OS they must reduce to.
     pub(crate) const CASES: &[(&str, &str, Option<u16>, &str, bool)] = &[
