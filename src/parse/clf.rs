@@ -19,6 +19,12 @@ pub(crate) struct ClfLine<'a> {
     pub(crate) record: RawRecord<'a>,
     /// Whether the line had the combined format's referrer and user-agent fields.
     pub(crate) combined: bool,
+    /// The ident column (where anonlog writes its visitor pseudonym); not in the record.
+    pub(crate) ident: &'a [u8],
+    /// The user column: everything between the ident column and the ` [`; not in the record.
+    pub(crate) user: &'a [u8],
+    /// Fields after the user agent, which custom formats append; not in the record.
+    pub(crate) trailer: &'a [u8],
 }
 
 /// The last timestamp text parsed and its value: consecutive lines usually share their
@@ -54,10 +60,15 @@ impl TimeCache {
 pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine<'a>, Reject> {
     let mut rest = line;
     let host = token(&mut rest).ok_or(Reject::Malformed)?;
-    // Ident and user are dropped; the user field can hold anything up to the ` [`.
+    // Ident and user are not part of the record; the user field can hold anything up to
+    // the ` [`.
     let open = memchr::memchr(b'[', rest)
         .filter(|&i| i > 0 && rest[i - 1] == b' ')
         .ok_or(Reject::Malformed)?;
+    let (ident, user) = match memchr::memchr(b' ', &rest[..open - 1]) {
+        Some(i) => (&rest[..i], &rest[i + 1..open - 1]),
+        None => (&rest[..open - 1], &b""[..]),
+    };
     rest = &rest[open + 1..];
     let close = memchr::memchr(b']', rest).ok_or(Reject::Malformed)?;
     let time = times
@@ -106,7 +117,13 @@ pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine
         outcome: None,
         headers: Vec::new(),
     };
-    Ok(ClfLine { record, combined })
+    Ok(ClfLine {
+        record,
+        combined,
+        ident,
+        user,
+        trailer: rest,
+    })
 }
 
 /// Splits `"METHOD target PROTOCOL"` into the builder's fields.
