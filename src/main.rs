@@ -13,7 +13,7 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context as _;
 use clap::Parser as _;
 
-use anonlog::check::{Checker, Layout, Report};
+use anonlog::audit::{Auditor, Report};
 use anonlog::client_ip::TrustedProxies;
 use anonlog::explain::NoticeFormat;
 use anonlog::logfile::{Fsync, LogFile};
@@ -204,12 +204,7 @@ impl ServeStats {
 
 fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let policy = args.policy.as_deref().map(Policy::load).transpose()?;
-    let layout = match args.format {
-        FormatArg::Auto => None,
-        FormatArg::Combined | FormatArg::Common => Some(Layout::Clf),
-        FormatArg::Json => Some(Layout::Json),
-    };
-    let checker = Checker::new(policy, args.k, layout);
+    let checker = Auditor::new(policy, args.k, input_format(args.format));
     let inputs = open_inputs(&args.files)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut failed = false;
@@ -252,7 +247,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Scans one input in chunks of whole lines on all cores.
-fn check_input(checker: &Checker, mut input: Input, threads: usize) -> io::Result<Report> {
+fn check_input(checker: &Auditor, mut input: Input, threads: usize) -> io::Result<Report> {
     const CHUNK: usize = 4 << 20;
     let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, u64)>(threads);
     let rx = std::sync::Mutex::new(rx);

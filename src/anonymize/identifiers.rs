@@ -336,13 +336,27 @@ pub(crate) fn is_jwt(v: &[u8]) -> bool {
     v.starts_with(b"eyJ") && memchr::memchr_iter(b'.', v).nth(1).is_some()
 }
 
-/// The local part and domain of an e-mail address `v` (already percent-decoded): a
-/// non-empty local part before the first `@`, and a domain with a dot that does not end in
-/// one. Stricter than [`classify`], which replaces anything with an `@`.
+/// The local part and domain of the first e-mail address in `v` (already percent-decoded):
+/// the characters of an address's local part before the first `@`, and a domain name with
+/// a dot after it (a final dot is not part of it). Stricter than [`classify`], which
+/// replaces anything with an `@`.
 pub(crate) fn email_address(v: &[u8]) -> Option<(&[u8], &[u8])> {
     let at = memchr::memchr(b'@', v)?;
-    let (local, domain) = (&v[..at], &v[at + 1..]);
-    (!local.is_empty() && domain.contains(&b'.') && !domain.ends_with(b".")).then_some((local, domain))
+    let local_len = v[..at]
+        .iter()
+        .rev()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
+        .count();
+    let local = &v[at - local_len..at];
+    let domain_len = v[at + 1..]
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        .count();
+    let mut domain = &v[at + 1..at + 1 + domain_len];
+    while let Some(rest) = domain.strip_suffix(b".") {
+        domain = rest;
+    }
+    (!local.is_empty() && domain.contains(&b'.')).then_some((local, domain))
 }
 
 /// File extensions of static assets, whose build hashes (`app.3f2a9c1b4d5e6f70.js`) name
@@ -354,9 +368,9 @@ const ASSET_EXTENSIONS: &[&[u8]] = &[
 
 /// Whether `v` names a static asset by its extension (any case).
 pub(crate) fn is_static_asset(v: &[u8]) -> bool {
-    ASSET_EXTENSIONS.iter().any(|ext| {
-        v.len() >= ext.len() && v[v.len() - ext.len()..].eq_ignore_ascii_case(ext)
-    })
+    ASSET_EXTENSIONS
+        .iter()
+        .any(|ext| v.len() >= ext.len() && v[v.len() - ext.len()..].eq_ignore_ascii_case(ext))
 }
 
 /// Query and path-parameter names that carry sessions, credentials or contact data.
@@ -518,7 +532,11 @@ mod tests {
             ("jquery-3.7.1.min.js", None),
             ("10:30:00", None),
         ] {
-            assert_eq!(find_ip(v.as_bytes()), ip.map(|ip| ip.parse().unwrap()), "{v}");
+            assert_eq!(
+                find_ip(v.as_bytes()),
+                ip.map(|ip| ip.parse().unwrap()),
+                "{v}"
+            );
         }
     }
 
@@ -536,8 +554,16 @@ mod tests {
     #[test]
     fn email_addresses() {
         for (v, found) in [
-            ("carol.smith@example.org", Some(("carol.smith", "example.org"))),
+            (
+                "carol.smith@example.org",
+                Some(("carol.smith", "example.org")),
+            ),
             ("a@b.c", Some(("a", "b.c"))),
+            (
+                "q=carol.smith@example.org+orders",
+                Some(("carol.smith", "example.org")),
+            ),
+            ("mail carol@example.org.", Some(("carol", "example.org"))),
             ("@carol", None),
             ("carol@localhost", None),
             ("carol@example.", None),

@@ -8,7 +8,7 @@
 pub(crate) mod identifiers;
 pub mod ip;
 pub mod text;
-mod url;
+pub(crate) mod url;
 pub mod user_agent;
 pub mod visitor;
 

@@ -137,10 +137,36 @@ pub(crate) fn push_visitor(out: &mut Vec<u8>, visitor: crate::anonymize::Visitor
     }
 }
 
+/// The value of a visitor pseudonym as [`push_visitor`] writes it (exactly 16 lower-case
+/// hex digits), or `None` for any other text.
+pub(crate) fn read_visitor(text: &[u8]) -> Option<u64> {
+    if text.len() != 16 || !text.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    u64::from_str_radix(std::str::from_utf8(text).ok()?, 16).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn only_pseudonyms_read_as_visitors() {
+        assert_eq!(
+            read_visitor(b"0123456789abcdef"),
+            Some(0x0123_4567_89ab_cdef)
+        );
+        for other in [
+            "0123456789ABCDEF",
+            "0123456789abcde",
+            "0123456789abcdef0",
+            "-",
+            "carol",
+        ] {
+            assert_eq!(read_visitor(other.as_bytes()), None, "{other}");
+        }
+    }
 
     proptest! {
         #[test]
@@ -151,6 +177,7 @@ mod tests {
             let mut out = Vec::new();
             push_padded(&mut out, n % 1000, 3);
             prop_assert_eq!(String::from_utf8(out).expect("ascii"), format!("{:03}", n % 1000));
+            prop_assert_eq!(read_visitor(format!("{n:016x}").as_bytes()), Some(n));
             for ip in [std::net::IpAddr::from(ip.to_be_bytes()), std::net::IpAddr::from(v6.to_be_bytes())] {
                 let mut out = Vec::new();
                 push_ip(&mut out, ip);

@@ -398,7 +398,12 @@ pub(crate) fn parse_json_for_audit(
         // Nothing of an object that is not a record was read: all of it is scanned as text.
         fields.read = Some(Vec::new());
     }
-    let mut column = |paths| fields.get(paths).and_then(text).map(|t| Cow::Owned(t.into_owned()));
+    let mut column = |paths| {
+        fields
+            .get(paths)
+            .and_then(text)
+            .map(|t| Cow::Owned(t.into_owned()))
+    };
     let ident = column(&mapping.audit.visitor);
     let user = column(&mapping.audit.user);
     let read = fields.read.unwrap_or_default();
