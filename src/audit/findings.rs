@@ -385,8 +385,9 @@ impl Judge<'_> {
                 return;
             }
             Placeholder::Uuid => FindingKind::Uuid,
-            Placeholder::Token if is_jwt(&v) => FindingKind::Jwt,
-            Placeholder::Token if has_key_prefix(&v) => FindingKind::ApiKey,
+            // Credentials are named as such, also when made of hex digits.
+            Placeholder::Hex | Placeholder::Token if is_jwt(&v) => FindingKind::Jwt,
+            Placeholder::Hex | Placeholder::Token if has_key_prefix(&v) => FindingKind::ApiKey,
             Placeholder::Hex | Placeholder::Token if is_static_asset(&v) => return,
             Placeholder::Hex => FindingKind::LongHex,
             Placeholder::Token => FindingKind::Token,

@@ -3,6 +3,7 @@
 //! alone in their network on their day.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 
 use crate::anonymize::parse_client_ip;
 use crate::anonymize::user_agent::classify_cached;
@@ -39,13 +40,23 @@ impl Risk {
 /// UTC day (days since the epoch) and network of a record.
 type Place = (i64, String);
 
-/// Group sizes of some records; merges exactly, in any order.
-#[derive(Debug, Default)]
+/// Group sizes of some records; merges exactly, in any order. Its `Debug` shows sizes
+/// only: the keys hold networks as the log wrote them.
+#[derive(Default)]
 pub(crate) struct Groups {
     /// Records per (day, network, browser/OS).
     records: HashMap<(Place, String), u64>,
     /// Visitor pseudonyms per (day, network).
     visitors: HashMap<Place, HashSet<u64>>,
+}
+
+impl fmt::Debug for Groups {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Groups")
+            .field("records", &self.records.len())
+            .field("visitor_places", &self.visitors.len())
+            .finish()
+    }
 }
 
 impl Groups {

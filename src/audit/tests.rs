@@ -185,3 +185,14 @@ fn forced_formats_read_every_line_so() {
     // Not JSON: scanned as free text only, so not counted as a record.
     assert_eq!((r.lines, r.risk.records, r.total_findings()), (1, 0, 0));
 }
+
+#[test]
+fn partials_debug_no_raw_values() {
+    let auditor = Auditor::new(None, 5, None);
+    let line = "192.0.2.1 - carol [24/Nov/2026:10:00:00 +0000] \"GET /u/carol@example.org HTTP/1.1\" 200 1";
+    let shown = format!("{:?}", auditor.scan(line.as_bytes(), 1));
+    assert!(
+        !shown.contains("192.0.2") && !shown.contains("carol"),
+        "{shown}"
+    );
+}
