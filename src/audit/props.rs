@@ -36,6 +36,9 @@ const VALUES: &[&str] = &[
     "x;jsessionid=0F1E2D3C",
 ];
 
+/// Bytes of generated targets: separators, escapes, quotes, controls, bidi and UTF-8.
+const TARGET_BYTES: &[u8] = b"/aZ09.-_~%@:;=&?#\"\\\x1b\xe2\x80\xae\xc3\xa9 xX4fF+";
+
 /// Query keys: allowed by default, and not.
 const KEYS: &[&str] = &[
     "page",
@@ -129,6 +132,41 @@ fn audit(policy: &Policy, text: &[u8]) -> Report {
     auditor.finish([auditor.scan(text, 1)])
 }
 
+/// Anonymizes `line` (when the anonymizer accepts it) under `policy`, writes it in every
+/// output format and audits each under the same policy: no finding may be left.
+fn assert_output_is_clean(
+    policy: &Policy,
+    format: InputFormat,
+    line: &[u8],
+) -> Result<(), TestCaseError> {
+    let parser = LineParser::new(format, policy, TrustedProxies::default());
+    let Ok(raw) = parser.parse(line) else {
+        return Ok(());
+    };
+    let anon = Anonymizer::new(policy.clone())
+        .expect("valid policy")
+        .apply(&raw);
+    for output in [
+        OutputFormat::Combined,
+        OutputFormat::Common,
+        OutputFormat::Json,
+    ] {
+        let mut out = Vec::new();
+        output.encode(&anon, &mut out);
+        let report = audit(policy, &out);
+        prop_assert_eq!(report.lines, 1);
+        prop_assert_eq!(
+            report.total_findings(),
+            0,
+            "{:?} in {}",
+            kinds(&report),
+            String::from_utf8_lossy(&out)
+        );
+        prop_assert_eq!(report.risk.records, u64::from(anon.network().is_some()));
+    }
+    Ok(())
+}
+
 fn kinds(report: &Report) -> Vec<&'static str> {
     report.findings.keys().map(|k| k.name()).collect()
 }
@@ -148,20 +186,43 @@ proptest! {
     fn anonlog_output_raises_no_finding(line in combined_line(), regional: bool) {
         let policy = if regional { Policy::preset("regional").expect("preset") } else { Policy::strict() };
         let parser = LineParser::new(InputFormat::Combined, &policy, TrustedProxies::default());
-        let raw = parser.parse(line.as_bytes()).expect("the anonymizer accepts the line");
-        let anonymizer = Anonymizer::new(policy.clone()).expect("valid policy");
-        let anon = anonymizer.apply(&raw);
-        for format in [OutputFormat::Combined, OutputFormat::Common, OutputFormat::Json] {
-            let mut out = Vec::new();
-            format.encode(&anon, &mut out);
-            let report = audit(&policy, &out);
-            prop_assert_eq!(report.lines, 1);
-            prop_assert_eq!(
-                report.total_findings(), 0,
-                "{:?} in {}", kinds(&report), String::from_utf8_lossy(&out)
-            );
-            prop_assert_eq!(report.risk.records, u64::from(anon.network().is_some()));
-        }
+        prop_assert!(parser.parse(line.as_bytes()).is_ok(), "rejected: {}", line);
+        assert_output_is_clean(&policy, InputFormat::Combined, line.as_bytes())?;
+    }
+
+    #[test]
+    fn anonlog_output_of_arbitrary_bytes_raises_no_finding(
+        target in prop::collection::vec(prop::sample::select(TARGET_BYTES.to_vec()), 0..80),
+        referrer in prop::collection::vec(any::<u8>(), 0..40),
+        agent in prop::collection::vec(any::<u8>(), 0..40),
+    ) {
+        let mut line = b"198.51.100.7 - - [24/Nov/2026:10:00:00 +0000] \"GET /".to_vec();
+        line.extend_from_slice(&target);
+        line.extend_from_slice(b" HTTP/1.1\" 200 1 \"https://www.example.com/");
+        line.extend_from_slice(&referrer);
+        line.extend_from_slice(b"\" \"");
+        line.extend_from_slice(&agent);
+        line.push(b'"');
+        assert_output_is_clean(&Policy::strict(), InputFormat::Combined, &line)?;
+    }
+
+    #[test]
+    fn anonlog_output_of_json_input_raises_no_finding(
+        target in "[/a-zA-Z0-9.@%:;=&?#_\\-\u{1b}\u{202e}é\"\\\\ ]{0,60}",
+        host in "[a-zA-Z0-9._:\\-@\\[\\]]{0,30}",
+        referrer in "[a-zA-Z0-9./:?=&%@_\\-]{0,40}",
+        agent in "[a-zA-Z0-9./:;() _\\-]{0,60}",
+    ) {
+        let line = serde_json::json!({
+            "time": "2026-11-24T10:00:00+01:00",
+            "remote_addr": "2001:db8:1:2::3",
+            "request_uri": format!("/{target}"),
+            "host": host,
+            "http_referer": referrer,
+            "http_user_agent": agent,
+        })
+        .to_string();
+        assert_output_is_clean(&Policy::strict(), InputFormat::Json, line.as_bytes())?;
     }
 
     #[test]

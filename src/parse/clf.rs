@@ -56,8 +56,22 @@ impl TimeCache {
     }
 }
 
+/// Whether a status of `-` is read as no status. anonlog writes `-` for a record without
+/// one; only audits read it, the anonymizer rejects such lines.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum MissingStatus {
+    /// `-` is an invalid status.
+    Reject,
+    /// `-` is no status.
+    Accept,
+}
+
 /// Parses one line (without its line break).
-pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine<'a>, Reject> {
+pub(crate) fn parse_clf<'a>(
+    line: &'a [u8],
+    times: &TimeCache,
+    missing_status: MissingStatus,
+) -> Result<ClfLine<'a>, Reject> {
     let mut rest = line;
     let host = token(&mut rest).ok_or(Reject::Malformed)?;
     // Ident and user are not part of the record; the user field can hold anything up to
@@ -80,7 +94,11 @@ pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine
     let request = quoted(&mut rest).ok_or(Reject::Malformed)?;
     rest = rest.strip_prefix(b" ").ok_or(Reject::Malformed)?;
     let status = token(&mut rest).ok_or(Reject::Malformed)?;
-    let status = parse_status(status).ok_or(Reject::InvalidStatus)?;
+    let status = match parse_status(status) {
+        Some(status) => Some(status),
+        None if status == b"-" && missing_status == MissingStatus::Accept => None,
+        None => return Err(Reject::InvalidStatus),
+    };
     let bytes = token(&mut rest).ok_or(Reject::Malformed)?;
     let bytes = parse_bytes(bytes).ok_or(Reject::InvalidBytes)?;
     let (method, target, protocol) = request_fields(request)?;
@@ -110,7 +128,7 @@ pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine
         host: Cow::Borrowed(b""),
         user_agent,
         referrer,
-        status: Some(status),
+        status,
         bytes,
         time_to_head: None,
         duration: None,

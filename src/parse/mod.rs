@@ -42,7 +42,8 @@ impl InputFormat {
         if looks_like_json(line) {
             return Some(Self::Json);
         }
-        let parsed = clf::parse_clf(line, &clf::TimeCache::default()).ok()?;
+        let parsed =
+            clf::parse_clf(line, &clf::TimeCache::default(), clf::MissingStatus::Reject).ok()?;
         Some(if parsed.combined {
             Self::Combined
         } else {
@@ -131,7 +132,7 @@ impl LineParser {
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<RawRecord<'a>, Reject> {
         match self.format {
             InputFormat::Combined | InputFormat::Common => {
-                clf::parse_clf(line, &self.times).map(|l| l.record)
+                clf::parse_clf(line, &self.times, clf::MissingStatus::Reject).map(|l| l.record)
             }
             InputFormat::Json => json::parse_json(line, &self.json, &self.proxies),
         }
@@ -175,7 +176,7 @@ impl LineParser {
     pub(crate) fn parse_for_audit<'a>(&self, line: &'a [u8]) -> Result<AuditLine<'a>, Reject> {
         match self.format {
             InputFormat::Combined | InputFormat::Common => {
-                let clf = clf::parse_clf(line, &self.times)?;
+                let clf = clf::parse_clf(line, &self.times, clf::MissingStatus::Accept)?;
                 Ok(AuditLine {
                     record: Some(clf.record),
                     ident: Some(Cow::Borrowed(clf.ident)),
