@@ -16,7 +16,7 @@ use crate::anonymize::identifiers::{
 };
 use crate::anonymize::parse_client_ip;
 use crate::anonymize::text::{SafeText, is_hidden_char};
-use crate::anonymize::url::{reduce_host, reduce_referrer, split_target};
+use crate::anonymize::url::{is_allowed_key, reduce_host, reduce_referrer, split_target};
 use crate::anonymize::user_agent::is_synthetic;
 use crate::format::read_visitor;
 use crate::parse::{AuditLine, unescape};
@@ -206,13 +206,7 @@ impl Judge<'_> {
                 }
             }
         }
-        let decode = |v: &'_ Cow<'_, [u8]>| -> Vec<u8> {
-            if line.json {
-                unescape(v).into_owned()
-            } else {
-                v.to_vec()
-            }
-        };
+        let decode = |v| judged_text(line.json, v);
         if let Some(r) = &line.record {
             match &r.client {
                 ClientAddr::Unknown => {}
@@ -345,14 +339,8 @@ impl Judge<'_> {
         if key.is_empty() {
             return;
         }
+        let allowed = query && is_allowed_key(key, &self.policy.query.allow);
         let key = percent_decode(key);
-        let allowed = query
-            && self
-                .policy
-                .query
-                .allow
-                .iter()
-                .any(|a| a.as_bytes().eq_ignore_ascii_case(&key));
         if is_session_key(&key) && !allowed {
             let name = String::from_utf8_lossy(&key).to_ascii_lowercase();
             self.note(FindingKind::SessionParameter, || format!("{name}=…"));
@@ -451,6 +439,13 @@ impl Judge<'_> {
             self.note(FindingKind::AuthenticatedUser, || mask(v));
         }
     }
+}
+
+/// The text of a field as it is judged: JSON values may still carry the visible `\xHH`
+/// escapes anonlog and nginx write, and are judged by what those encode (CLF fields are
+/// decoded by their parser).
+fn judged_text<'v>(json: bool, v: &'v [u8]) -> Cow<'v, [u8]> {
+    if json { unescape(v) } else { Cow::Borrowed(v) }
 }
 
 /// Whether the anonymizer's reduction writes `v` unchanged.
