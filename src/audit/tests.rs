@@ -196,3 +196,11 @@ fn partials_debug_no_raw_values() {
         "{shown}"
     );
 }
+
+#[test]
+fn batches_can_be_scanned_on_any_thread() {
+    fn shared<T: Send + Sync>() {}
+    fn sent<T: Send>() {}
+    shared::<Auditor>();
+    sent::<Partial>();
+}
