@@ -63,7 +63,10 @@ fn probes() -> Vec<Probe> {
         ("6011-0000-0000-0004", "6011000000000004"),
         ("DE89 3704 0044 0532 0130 00", "DE89370400440532013000"),
         ("GB29-NWBK-6016-1331-9268-19", "GB29NWBK60161331926819"),
-        ("FR14 2004 1010 0505 0001 3M02 606", "FR1420041010050500013M02606"),
+        (
+            "FR14 2004 1010 0505 0001 3M02 606",
+            "FR1420041010050500013M02606",
+        ),
         ("NL91ABNA0417164300", "NL91ABNA0417164300"),
         ("ES91 2100 0418 4502 0005 1332", "ES9121000418450200051332"),
         ("219-09-9999", "219099999"),
@@ -157,7 +160,14 @@ fn probes() -> Vec<Probe> {
         p.push(probe("IP address spelling", planted, needle));
     }
     // Invisible format characters.
-    for c in ['\u{200B}', '\u{2060}', '\u{FEFF}', '\u{E0001}', '\u{200D}', '\u{00AD}'] {
+    for c in [
+        '\u{200B}',
+        '\u{2060}',
+        '\u{FEFF}',
+        '\u{E0001}',
+        '\u{200D}',
+        '\u{00AD}',
+    ] {
         p.push(Probe {
             kind: "invisible character",
             planted: format!("read{c}me"),
@@ -171,7 +181,10 @@ fn probes() -> Vec<Probe> {
 fn host_probes() -> Vec<Probe> {
     [
         ("acct-90210.example.net", "90210"),
-        ("5f0c3e7a-8d2b-4c1e-9a6f-3b2d1e0f4a5c.tenant.example.org", "5f0c3e7a"),
+        (
+            "5f0c3e7a-8d2b-4c1e-9a6f-3b2d1e0f4a5c.tenant.example.org",
+            "5f0c3e7a",
+        ),
         ("9f86d081884c7d65.cdn.example.com", "9f86d081884c"),
         ("u48213.example.com", "48213"),
         ("203-0-113-9.example.net", "203-0-113-9"),
@@ -344,15 +357,35 @@ fn placements(p: &Probe) -> Vec<(String, String, String)> {
     let enc = url_encode(&p.planted);
     match p.kind {
         "host label" => vec![
-            ("/index.html".to_owned(), format!("https://{}/a/b", p.planted), host),
+            (
+                "/index.html".to_owned(),
+                format!("https://{}/a/b", p.planted),
+                host,
+            ),
             ("/index.html".to_owned(), referrer, p.planted.clone()),
         ],
         "query bypass" => vec![(format!("/search?{}", p.planted), referrer, host)],
         _ => vec![
-            (format!("/users/{enc}/profile"), referrer.clone(), host.clone()),
-            (format!("/files/report-{enc}.pdf"), referrer.clone(), host.clone()),
-            (format!("/search?page=2&utm_source={enc}"), referrer.clone(), host.clone()),
-            (format!("/go/{enc}"), format!("https://www.example.org/u/{enc}"), host),
+            (
+                format!("/users/{enc}/profile"),
+                referrer.clone(),
+                host.clone(),
+            ),
+            (
+                format!("/files/report-{enc}.pdf"),
+                referrer.clone(),
+                host.clone(),
+            ),
+            (
+                format!("/search?page=2&utm_source={enc}"),
+                referrer,
+                host.clone(),
+            ),
+            (
+                format!("/go/{enc}"),
+                format!("https://www.example.org/u/{enc}"),
+                host,
+            ),
         ],
     }
 }
@@ -380,12 +413,18 @@ fn survivors(
         if survived {
             entry.1 += 1;
             if show {
-                eprintln!("{channel}: {} {:?} survives: {outputs:?}", p.kind, p.planted);
+                eprintln!(
+                    "{channel}: {} {:?} survives: {outputs:?}",
+                    p.kind, p.planted
+                );
             }
         }
     }
     let total: usize = by_kind.values().map(|v| v.1).sum();
-    eprintln!("{channel}: {total} of {} planted values survive", probes.len());
+    eprintln!(
+        "{channel}: {total} of {} planted values survive",
+        probes.len()
+    );
     for (kind, (n, s)) in &by_kind {
         eprintln!("  {kind}: {s} of {n}");
     }
@@ -443,9 +482,7 @@ fn no_planted_identifier_survives_serve() {
         for (target, referrer, host) in placements(&p) {
             let (_, line) = lines_for(&target, &referrer, &host).swap_remove(0);
             let message = format!("<190>Nov 24 08:15:02 web nginx: {line}");
-            socket
-                .send_to(message.as_bytes(), &addrs[0])
-                .expect("send");
+            socket.send_to(message.as_bytes(), &addrs[0]).expect("send");
             sent += 1;
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -614,7 +651,11 @@ fn ordinary_url_parts_are_kept() {
             damaged.push(format!("{target} -> {kept}"));
         }
     }
-    eprintln!("{} of {} ordinary URL parts damaged", damaged.len(), ORDINARY.len());
+    eprintln!(
+        "{} of {} ordinary URL parts damaged",
+        damaged.len(),
+        ORDINARY.len()
+    );
     if show {
         for d in &damaged {
             eprintln!("  {d}");

@@ -15,15 +15,19 @@ use crate::record::SafeText;
 ///
 /// IP address literals and anything that is not a DNS name are dropped (`false`).
 pub(crate) fn reduce_host(raw: &[u8], out: &mut SafeText) -> bool {
-    let host = match memchr::memrchr(b':', raw) {
-        Some(i) if raw[i + 1..].iter().all(u8::is_ascii_digit) => &raw[..i],
-        _ => raw,
-    };
-    let Some(kept) = kept_host_name(host) else {
+    let Some(kept) = kept_host_name(without_port(raw)) else {
         return false;
     };
     push_host_name(kept, out);
     true
+}
+
+/// `host` without a `:port` suffix.
+fn without_port(host: &[u8]) -> &[u8] {
+    match memchr::memrchr(b':', host) {
+        Some(i) if host[i + 1..].iter().all(u8::is_ascii_digit) => &host[..i],
+        _ => host,
+    }
 }
 
 /// Whether `host` is a DNS host name: labels of letters, digits, `-` and `_`, an optional
@@ -62,6 +66,14 @@ pub(super) fn kept_host_name(host: &[u8]) -> Option<&[u8]> {
     without_identifying_labels(host.strip_suffix(b".").unwrap_or(host))
 }
 
+/// Whether `host` (a `Host` value or a referrer's host, with or without port) is a host
+/// name with a label that names someone, which [`reduce_host`] removes.
+pub(crate) fn has_identifying_label(host: &[u8]) -> bool {
+    let host = without_port(host);
+    let name = host.strip_suffix(b".").unwrap_or(host);
+    is_host_name(host) && without_identifying_labels(name) != Some(name)
+}
+
 /// Appends a name [`kept_host_name`] returned, lower-cased.
 pub(super) fn push_host_name(kept: &[u8], out: &mut SafeText) {
     for &b in kept {
@@ -74,7 +86,11 @@ pub(super) fn push_host_name(kept: &[u8], out: &mut SafeText) {
 fn without_identifying_labels(host: &[u8]) -> Option<&[u8]> {
     let mut start = 0;
     let mut label_start = 0;
-    for (i, &b) in host.iter().enumerate().chain(std::iter::once((host.len(), &b'.'))) {
+    for (i, &b) in host
+        .iter()
+        .enumerate()
+        .chain(std::iter::once((host.len(), &b'.')))
+    {
         if b != b'.' {
             continue;
         }

@@ -21,6 +21,7 @@ mod randomness;
 mod spellings;
 
 use std::borrow::Cow;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub(crate) use normalize::normalize;
 pub(crate) use numbers::MIN_DIGIT_RUN;
@@ -163,11 +164,7 @@ pub(crate) fn judge(v: &str) -> Option<Placeholder> {
     if b.iter().all(u8::is_ascii_digit) {
         return Some(Placeholder::Num);
     }
-    if contains_ipv4(b)
-        || contains_ipv6(b)
-        || spellings::has_spelled_ipv4(v)
-        || spellings::has_dashed_ipv6(v)
-    {
+    if find_ip(b).is_some() || spellings::has_spelled_ipv4(v) || spellings::has_dashed_ipv6(v) {
         return Some(Placeholder::Ip);
     }
     if spellings::has_mac(v) {
@@ -176,7 +173,7 @@ pub(crate) fn judge(v: &str) -> Option<Placeholder> {
     if b.len() >= 36 && contains_uuid(b) {
         return Some(Placeholder::Uuid);
     }
-    let asset = is_build_asset(b);
+    let asset = is_static_asset(b);
     if has_hex_run(b, asset) {
         return Some(Placeholder::Hex);
     }
@@ -204,11 +201,12 @@ fn has_hex_run(b: &[u8], asset: bool) -> bool {
     })
 }
 
-/// Build assets (`index-BxT4kZ9q.css`): their hashes name code, not people.
-fn is_build_asset(b: &[u8]) -> bool {
+/// Static build assets by their extension (`index-BxT4kZ9q.css`, `Inter.woff2`): their
+/// hashes name code, not people. Images are not among them: a random image name is as
+/// likely a private upload's key.
+pub(crate) fn is_static_asset(b: &[u8]) -> bool {
     const EXTENSIONS: &[&[u8]] = &[
-        b".js", b".mjs", b".cjs", b".css", b".map", b".woff", b".woff2", b".ttf", b".eot",
-        b".wasm",
+        b".js", b".mjs", b".cjs", b".css", b".map", b".woff", b".woff2", b".ttf", b".eot", b".wasm",
     ];
     EXTENSIONS
         .iter()
@@ -220,50 +218,66 @@ fn is_build_asset(b: &[u8]) -> bool {
 fn is_random_text(v: &str) -> bool {
     let joined = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
     v.split(|c: char| !joined(c)).any(randomness::is_random)
-        || v
-            .split(|c: char| !c.is_ascii_alphanumeric())
+        || v.split(|c: char| !c.is_ascii_alphanumeric())
             .any(randomness::is_random)
 }
 
-/// Whether `v` contains four dot-separated decimal numbers of at most 255 in a row, not
-/// written as a version (`v3.2.1.4`).
-fn contains_ipv4(v: &[u8]) -> bool {
-    let mut start = 0;
-    for run in v.split(|b| !(b.is_ascii_digit() || *b == b'.')) {
-        let version = start > 0 && matches!(v[start - 1], b'v' | b'V');
-        start += run.len() + 1;
-        if version {
-            continue;
-        }
-        let mut in_row = 0;
-        for group in run.split(|&b| b == b'.') {
-            let octet = !group.is_empty()
-                && group.len() <= 3
-                && group.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0')) <= 255;
-            in_row = if octet { in_row + 1 } else { 0 };
-            if in_row == 4 {
-                return true;
-            }
-        }
-    }
-    false
+/// An IPv4 or IPv6 address anywhere in `v`, found by the rules [`classify`] replaces by `:ip`.
+pub(crate) fn find_ip(v: &[u8]) -> Option<IpAddr> {
+    find_ipv4(v)
+        .map(IpAddr::V4)
+        .or_else(|| find_ipv6(v).map(IpAddr::V6))
+        .map(|ip| ip.to_canonical())
 }
 
-/// Whether `v` contains an IPv6 address: some 3 to 9 consecutive colon-separated groups
-/// of a run of hex digits, colons and dots parse as one (linear in the run's length).
-fn contains_ipv6(v: &[u8]) -> bool {
+/// The first four dot-separated decimal numbers of at most 255 in a row in `v`, not
+/// written as a version (`v3.2.1.4`).
+fn find_ipv4(v: &[u8]) -> Option<Ipv4Addr> {
+    let mut start = 0;
+    v.split(|b| !(b.is_ascii_digit() || *b == b'.'))
+        .find_map(|run| {
+            let version = start > 0 && matches!(v[start - 1], b'v' | b'V');
+            start += run.len() + 1;
+            if version {
+                return None;
+            }
+            let mut octets = [0u8; 4];
+            let mut in_row = 0;
+            for group in run.split(|&b| b == b'.') {
+                let octet = (!group.is_empty() && group.len() <= 3)
+                    .then(|| group.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0')))
+                    .and_then(|value| u8::try_from(value).ok());
+                match octet {
+                    Some(octet) => {
+                        octets.copy_within(1.., 0);
+                        octets[3] = octet;
+                        in_row += 1;
+                    }
+                    None => in_row = 0,
+                }
+                if in_row == 4 {
+                    return Some(Ipv4Addr::from(octets));
+                }
+            }
+            None
+        })
+}
+
+/// An IPv6 address in `v`: some 3 to 9 consecutive colon-separated groups of a run of hex
+/// digits, colons and dots that parse as one (linear in the run's length).
+fn find_ipv6(v: &[u8]) -> Option<Ipv6Addr> {
     v.split(|b| !(b.is_ascii_hexdigit() || *b == b':' || *b == b'.'))
         .filter(|run| run.iter().filter(|&&b| b == b':').count() >= 2)
-        .any(|run| {
+        .find_map(|run| {
             // Start offsets of the groups, and the run's end.
             let starts: Vec<usize> = std::iter::once(0)
                 .chain(memchr::memchr_iter(b':', run).map(|i| i + 1))
                 .collect();
-            (0..starts.len()).any(|first| {
-                (first + 2..(first + 9).min(starts.len())).any(|last| {
+            (0..starts.len()).find_map(|first| {
+                (first + 2..(first + 9).min(starts.len())).find_map(|last| {
                     let end = starts.get(last + 1).map_or(run.len(), |next| next - 1);
                     let text = &run[starts[first]..end];
-                    std::str::from_utf8(text).is_ok_and(|t| t.parse::<std::net::Ipv6Addr>().is_ok())
+                    std::str::from_utf8(text).ok()?.parse::<Ipv6Addr>().ok()
                 })
             })
         })
@@ -289,9 +303,45 @@ pub(crate) fn has_key_prefix(v: &[u8]) -> bool {
     v.len() >= MIN_PREFIXED_KEY_LEN && KEY_PREFIXES.iter().any(|p| v.starts_with(p))
 }
 
-/// Tokens: credentials with a well-known prefix, and random-looking strings.
-pub(crate) fn is_token(v: &[u8]) -> bool {
-    has_key_prefix(v) || std::str::from_utf8(v).is_ok_and(is_random_text)
+/// A JSON Web Token: `eyJ…` (a base64url JSON header) with at least two dots.
+pub(crate) fn is_jwt(v: &[u8]) -> bool {
+    v.starts_with(b"eyJ") && memchr::memchr_iter(b'.', v).nth(1).is_some()
+}
+
+/// The local part and domain of the first e-mail address in `v` (already percent-decoded),
+/// for hints that show a little of each.
+pub(crate) fn email_address(v: &[u8]) -> Option<(&[u8], &[u8])> {
+    let text = std::str::from_utf8(v).ok()?;
+    email::email_address(text).map(|(local, domain)| (local.as_bytes(), domain.as_bytes()))
+}
+
+/// Query and path-parameter names that carry sessions, credentials or contact data.
+const SESSION_KEYS: &[&[u8]] = &[
+    b"jsessionid",
+    b"phpsessid",
+    b"session_id",
+    b"sessionid",
+    b"session",
+    b"sid",
+    b"token",
+    b"access_token",
+    b"refresh_token",
+    b"id_token",
+    b"api_key",
+    b"apikey",
+    b"auth",
+    b"password",
+    b"passwd",
+    b"secret",
+    b"key",
+    b"code",
+    b"email",
+];
+
+/// Whether a (percent-decoded) parameter name carries a session, a credential or contact
+/// data (`jsessionid`, `PHPSESSID`, `token`, `password`, …), in any case.
+pub(crate) fn is_session_key(key: &[u8]) -> bool {
+    SESSION_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
 }
 
 #[cfg(test)]
@@ -409,6 +459,79 @@ mod tests {
             );
         }
         assert_eq!(class("2026"), Some(Placeholder::Num));
+    }
+
+    #[test]
+    fn addresses_are_found() {
+        for (v, ip) in [
+            ("u10,,198.51.100.23", Some("198.51.100.23")),
+            ("1.2.3.4.5", Some("1.2.3.4")),
+            ("999.1.2.3.4", Some("1.2.3.4")),
+            ("host-192.0.2.1.example", Some("192.0.2.1")),
+            ("[2001:db8::1]:443", Some("2001:db8::1")),
+            ("via=2001:db8:77::9", Some("2001:db8:77::9")),
+            ("::ffff:198.51.100.23", Some("198.51.100.23")),
+            ("1234567890123.1.2.3", None),
+            ("jquery-3.7.1.min.js", None),
+            ("10:30:00", None),
+        ] {
+            assert_eq!(
+                find_ip(v.as_bytes()),
+                ip.map(|ip| ip.parse().expect("address")),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn jwts_static_assets_and_session_keys() {
+        type Rule = fn(&[u8]) -> bool;
+        for (rule, v, expected) in [
+            (
+                is_jwt as Rule,
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln",
+                true,
+            ),
+            (is_jwt, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0", false),
+            (is_jwt, "xeyJ.a.b", false),
+            (is_static_asset, "app.3f2a9c1b4d5e6f70.js", true),
+            (is_static_asset, "main.a94a8fe5ccb19ba61c4c.CSS", true),
+            (is_static_asset, "upload.a94a8fe5ccb19ba61c4c.png", false),
+            (is_static_asset, "font.woff2", true),
+            (is_static_asset, "report.pdf", false),
+            (is_static_asset, "js", false),
+            (is_session_key, "jsessionid", true),
+            (is_session_key, "PHPSESSID", true),
+            (is_session_key, "Email", true),
+            (is_session_key, "page", false),
+            (is_session_key, "tokens", false),
+        ] {
+            assert_eq!(rule(v.as_bytes()), expected, "{v}");
+        }
+    }
+
+    #[test]
+    fn email_addresses() {
+        for (v, found) in [
+            (
+                "carol.smith@example.org",
+                Some(("carol.smith", "example.org")),
+            ),
+            ("a@b.c", Some(("a", "b.c"))),
+            (
+                "q=carol.smith@example.org+orders",
+                Some(("carol.smith", "example.org")),
+            ),
+            ("mail carol@example.org.", Some(("carol", "example.org"))),
+            ("@carol", None),
+            ("carol@localhost", None),
+            ("carol@example.", None),
+            ("npm@7", None),
+        ] {
+            let got = email_address(v.as_bytes());
+            let want = found.map(|(l, d): (&str, &str)| (l.as_bytes(), d.as_bytes()));
+            assert_eq!(got, want, "{v}");
+        }
     }
 
     #[test]

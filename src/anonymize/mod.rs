@@ -20,12 +20,12 @@
 //! parsed or classified is dropped or replaced by a placeholder, never passed through raw.
 
 mod headers;
-mod host;
+pub(crate) mod host;
 pub(crate) mod identifiers;
 pub mod network;
-mod path;
-mod query;
-mod referrer;
+pub(crate) mod path;
+pub(crate) mod query;
+pub(crate) mod referrer;
 mod request;
 pub mod user_agent;
 pub mod visitor;

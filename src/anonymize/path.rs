@@ -77,10 +77,13 @@ pub(crate) fn template_path(path: &[u8], cap: usize, out: &mut SafeText) {
         }
         n += 1;
         out.push_trusted("/");
-        // Path parameters are dropped, but judged with the segment: `;` may split what
-        // they spell (`carol&#64;example.org`).
+        // Path parameters are dropped, but an address they complete is judged with the
+        // segment: a character reference ends in `;` (`carol&#64;example.org`).
         let (segment, judged) = match memchr::memchr(b';', segment) {
-            Some(i) => (&segment[..i], classify(segment).or_else(|| classify(&segment[..i]))),
+            Some(i) => {
+                let whole = classify(segment).filter(|p| *p == Placeholder::Email);
+                (&segment[..i], whole.or_else(|| classify(&segment[..i])))
+            }
             None => (segment, classify(segment)),
         };
         let next = segments.peek().copied().unwrap_or_default();
@@ -119,8 +122,21 @@ impl Context {
     /// The context a kept word leaves.
     fn after(segment: &[u8]) -> Self {
         const COUNTERS: &[&[u8]] = &[
-            b"page", b"pages", b"p", b"status", b"statuses", b"error", b"errors", b"http",
-            b"code", b"codes", b"part", b"chapter", b"step", b"season", b"episode",
+            b"page",
+            b"pages",
+            b"p",
+            b"status",
+            b"statuses",
+            b"error",
+            b"errors",
+            b"http",
+            b"code",
+            b"codes",
+            b"part",
+            b"chapter",
+            b"step",
+            b"season",
+            b"episode",
             b"volume",
         ];
         if COUNTERS.iter().any(|c| c.eq_ignore_ascii_case(segment)) {
@@ -144,7 +160,8 @@ impl Context {
                 Some(Self::None)
             }
             _ => {
-                let year = segment.len() == 4 && value().is_some_and(|y| (1900..=2099).contains(&y));
+                let year =
+                    segment.len() == 4 && value().is_some_and(|y| (1900..=2099).contains(&y));
                 let month_follows = (1..=2).contains(&next.len())
                     && std::str::from_utf8(next)
                         .ok()

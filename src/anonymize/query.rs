@@ -23,11 +23,7 @@ pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], cap: usize, out: &m
         if key.is_empty() {
             continue;
         }
-        let decoded = percent_decode(key);
-        if !allow
-            .iter()
-            .any(|a| a.as_bytes().eq_ignore_ascii_case(&decoded))
-        {
+        if !is_allowed_key(key, allow) {
             continue;
         }
         if !out.is_empty() {
@@ -50,12 +46,19 @@ pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], cap: usize, out: &m
     }
 }
 
+/// Whether a (percent-encoded) query key is on `allow`: its percent-decoded form equals an
+/// entry, ignoring ASCII case.
+pub(crate) fn is_allowed_key(key: &[u8], allow: &[impl AsRef<str>]) -> bool {
+    let decoded = percent_decode(key);
+    allow
+        .iter()
+        .any(|a| a.as_ref().as_bytes().eq_ignore_ascii_case(&decoded))
+}
+
 /// The placeholder for an allowed parameter's value, if it needs one.
 fn judge_value(value: &[u8]) -> Option<Placeholder> {
-    let smuggled = value.contains(&b'%')
-        && normalize(value)
-            .text
-            .contains(['&', ';', '=', '?', '#']);
+    let smuggled =
+        value.contains(&b'%') && normalize(value).text.contains(['&', ';', '=', '?', '#']);
     if smuggled {
         return Some(Placeholder::Token);
     }

@@ -19,6 +19,12 @@ pub(crate) struct ClfLine<'a> {
     pub(crate) record: RawRecord<'a>,
     /// Whether the line had the combined format's referrer and user-agent fields.
     pub(crate) combined: bool,
+    /// The ident column (where anonlog writes its visitor pseudonym); not in the record.
+    pub(crate) ident: &'a [u8],
+    /// The user column: everything between the ident column and the ` [`; not in the record.
+    pub(crate) user: &'a [u8],
+    /// Fields after the user agent, which custom formats append; not in the record.
+    pub(crate) trailer: &'a [u8],
 }
 
 /// The last timestamp text parsed and its value: consecutive lines usually share their
@@ -50,14 +56,33 @@ impl TimeCache {
     }
 }
 
+/// Whether a status of `-` is read as no status. anonlog writes `-` for a record without
+/// one; only audits read it, the anonymizer rejects such lines.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum MissingStatus {
+    /// `-` is an invalid status.
+    Reject,
+    /// `-` is no status.
+    Accept,
+}
+
 /// Parses one line (without its line break).
-pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine<'a>, Reject> {
+pub(crate) fn parse_clf<'a>(
+    line: &'a [u8],
+    times: &TimeCache,
+    missing_status: MissingStatus,
+) -> Result<ClfLine<'a>, Reject> {
     let mut rest = line;
     let host = token(&mut rest).ok_or(Reject::Malformed)?;
-    // Ident and user are dropped; the user field can hold anything up to the ` [`.
+    // Ident and user are not part of the record; the user field can hold anything up to
+    // the ` [`.
     let open = memchr::memchr(b'[', rest)
         .filter(|&i| i > 0 && rest[i - 1] == b' ')
         .ok_or(Reject::Malformed)?;
+    let (ident, user) = match memchr::memchr(b' ', &rest[..open - 1]) {
+        Some(i) => (&rest[..i], &rest[i + 1..open - 1]),
+        None => (&rest[..open - 1], &b""[..]),
+    };
     rest = &rest[open + 1..];
     let close = memchr::memchr(b']', rest).ok_or(Reject::Malformed)?;
     let time = times
@@ -69,7 +94,11 @@ pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine
     let request = quoted(&mut rest).ok_or(Reject::Malformed)?;
     rest = rest.strip_prefix(b" ").ok_or(Reject::Malformed)?;
     let status = token(&mut rest).ok_or(Reject::Malformed)?;
-    let status = parse_status(status).ok_or(Reject::InvalidStatus)?;
+    let status = match parse_status(status) {
+        Some(status) => Some(status),
+        None if status == b"-" && missing_status == MissingStatus::Accept => None,
+        None => return Err(Reject::InvalidStatus),
+    };
     let bytes = token(&mut rest).ok_or(Reject::Malformed)?;
     let bytes = parse_bytes(bytes).ok_or(Reject::InvalidBytes)?;
     let (method, target, protocol) = request_fields(request)?;
@@ -99,14 +128,20 @@ pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine
         host: Cow::Borrowed(b""),
         user_agent,
         referrer,
-        status: Some(status),
+        status,
         bytes,
         time_to_head: None,
         duration: None,
         outcome: None,
         headers: Vec::new(),
     };
-    Ok(ClfLine { record, combined })
+    Ok(ClfLine {
+        record,
+        combined,
+        ident,
+        user,
+        trailer: rest,
+    })
 }
 
 /// Splits `"METHOD target PROTOCOL"` into the builder's fields.
@@ -327,7 +362,11 @@ mod tests {
     use super::*;
 
     fn parse(line: &str) -> Result<ClfLine<'_>, Reject> {
-        parse_clf(line.as_bytes(), &TimeCache::default())
+        parse_clf(
+            line.as_bytes(),
+            &TimeCache::default(),
+            MissingStatus::Reject,
+        )
     }
 
     fn text(field: &[u8]) -> &str {

@@ -58,7 +58,7 @@ fn respell(lower: &str) -> String {
 }
 
 const fn is_local_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '!' | '#' | '$' | '&' | '\'' | '*' | '/' | '=' | '?' | '^' | '`' | '{' | '|' | '}' | '~')
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-')
 }
 
 /// The longest local part that ends `before`.
@@ -81,7 +81,7 @@ fn domain_part(after: &str) -> Option<&str> {
         .map_or(after.len(), |(i, _)| i);
     let domain = after[..end].trim_end_matches(['.', '-']);
     let last = domain.rsplit('.').next()?;
-    let tld_ok = last.chars().count() >= 2 && last.chars().all(char::is_alphabetic);
+    let tld_ok = !last.is_empty() && last.chars().all(char::is_alphabetic);
     (domain.contains('.') && tld_ok).then_some(domain)
 }
 

@@ -78,8 +78,8 @@ fn decode_escapes(raw: &[u8]) -> Vec<u8> {
     while i < raw.len() {
         let rest = &raw[i..];
         if rest[0] == b'%' {
-            if let Some(v) = hex_number(rest.get(1..3)) {
-                out.push(v as u8);
+            if let Some(v) = hex_number(rest.get(1..3)).and_then(|v| u8::try_from(v).ok()) {
+                out.push(v);
                 i += 3;
                 continue;
             }
@@ -153,8 +153,7 @@ fn overlong(b: &[u8]) -> Option<(char, usize)> {
             char::from_u32(u32::from(lead & 0x1F) << 6 | u32::from(second & 0x3F)).map(|c| (c, 2))
         }
         [0xE0, second, third, ..] if cont(second) && cont(third) && *second < 0xA0 => {
-            char::from_u32(u32::from(second & 0x3F) << 6 | u32::from(third & 0x3F))
-                .map(|c| (c, 3))
+            char::from_u32(u32::from(second & 0x3F) << 6 | u32::from(third & 0x3F)).map(|c| (c, 3))
         }
         _ => None,
     }
@@ -210,7 +209,10 @@ mod tests {
 
     #[test]
     fn plain_values_are_borrowed() {
-        assert!(matches!(normalize(b"getUserPreferences").text, Cow::Borrowed(_)));
+        assert!(matches!(
+            normalize(b"getUserPreferences").text,
+            Cow::Borrowed(_)
+        ));
     }
 
     proptest! {

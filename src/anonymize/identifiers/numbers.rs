@@ -316,7 +316,11 @@ mod tests {
 
     #[test]
     fn cards_and_ibans_by_checksum() {
-        for v in ["4111 1111 1111 1111", "4111-1111-1111-1111", "3400 000000 00009"] {
+        for v in [
+            "4111 1111 1111 1111",
+            "4111-1111-1111-1111",
+            "3400 000000 00009",
+        ] {
             assert_eq!(find_number(v), Some(NumberKind::Card), "{v}");
         }
         for v in [
@@ -332,7 +336,14 @@ mod tests {
 
     #[test]
     fn short_ids_with_a_prefix() {
-        for v in ["acct7731", "INV-20917", "K-00412", "cust_48213", "user4471", "u-90210"] {
+        for v in [
+            "acct7731",
+            "INV-20917",
+            "K-00412",
+            "cust_48213",
+            "user4471",
+            "u-90210",
+        ] {
             assert!(prefixed_id(v), "{v}");
         }
         for v in [

@@ -42,7 +42,10 @@ pub(crate) fn is_random(word: &str) -> bool {
     for p in pieces.iter().filter(|p| p.letters && p.len >= 3) {
         for w in b[p.start..p.start + p.len].windows(2) {
             pairs += 1;
-            odd += usize::from(is_odd_pair(w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase()));
+            odd += usize::from(is_odd_pair(
+                w[0].to_ascii_lowercase(),
+                w[1].to_ascii_lowercase(),
+            ));
         }
     }
     odd >= 3 && odd * 3 >= pairs
@@ -93,17 +96,16 @@ const fn is_vowel(c: u8) -> bool {
 fn is_odd_pair(a: u8, b: u8) -> bool {
     /// Consonant pairs common in English, German, French, Spanish and Italian words.
     const COMMON: &[&[u8; 2]] = &[
-        b"bb", b"bl", b"br", b"bs", b"cc", b"ch", b"ck", b"cl", b"cr", b"ct", b"dd", b"dg",
-        b"dr", b"ds", b"dt", b"ff", b"fl", b"fr", b"ft", b"gg", b"gh", b"gl", b"gn", b"gr",
-        b"gs", b"gt", b"hl", b"hm", b"hn", b"hr", b"ht", b"kl", b"kn", b"kr", b"ks", b"lb",
-        b"lc", b"ld", b"lf", b"lg", b"lk", b"ll", b"lm", b"ln", b"lp", b"ls", b"lt", b"lv",
-        b"lz", b"mb", b"mm", b"mn", b"mp", b"ms", b"nc", b"nd", b"nf", b"ng", b"nk", b"nn",
-        b"ns", b"nt", b"nv", b"nz", b"ph", b"pl", b"pp", b"pr", b"ps", b"pt", b"rb", b"rc",
-        b"rd", b"rf", b"rg", b"rk", b"rl", b"rm", b"rn", b"rp", b"rr", b"rs", b"rt", b"rv",
-        b"rz", b"sc", b"sh", b"sk", b"sl", b"sm", b"sn", b"sp", b"ss", b"st", b"sw", b"sz",
-        b"tc", b"th", b"tl", b"tr", b"ts", b"tt", b"tw", b"tz", b"wh", b"wl", b"wn", b"wr",
-        b"ws", b"xt", b"zz", b"nh", b"lh", b"sq", b"xp", b"xc", b"gm", b"pf", b"rh", b"dw",
-        b"fs", b"ms", b"ks", b"cs", b"ws", b"ls", b"ns", b"rs", b"ts",
+        b"bb", b"bl", b"br", b"bs", b"cc", b"ch", b"ck", b"cl", b"cr", b"ct", b"dd", b"dg", b"dr",
+        b"ds", b"dt", b"ff", b"fl", b"fr", b"ft", b"gg", b"gh", b"gl", b"gn", b"gr", b"gs", b"gt",
+        b"hl", b"hm", b"hn", b"hr", b"ht", b"kl", b"kn", b"kr", b"ks", b"lb", b"lc", b"ld", b"lf",
+        b"lg", b"lk", b"ll", b"lm", b"ln", b"lp", b"ls", b"lt", b"lv", b"lz", b"mb", b"mm", b"mn",
+        b"mp", b"ms", b"nc", b"nd", b"nf", b"ng", b"nk", b"nn", b"ns", b"nt", b"nv", b"nz", b"ph",
+        b"pl", b"pp", b"pr", b"ps", b"pt", b"rb", b"rc", b"rd", b"rf", b"rg", b"rk", b"rl", b"rm",
+        b"rn", b"rp", b"rr", b"rs", b"rt", b"rv", b"rz", b"sc", b"sh", b"sk", b"sl", b"sm", b"sn",
+        b"sp", b"ss", b"st", b"sw", b"sz", b"tc", b"th", b"tl", b"tr", b"ts", b"tt", b"tw", b"tz",
+        b"wh", b"wl", b"wn", b"wr", b"ws", b"xt", b"zz", b"nh", b"lh", b"sq", b"xp", b"xc", b"gm",
+        b"pf", b"rh", b"dw", b"fs", b"ms", b"ks", b"cs", b"ws", b"ls", b"ns", b"rs", b"ts",
     ];
     a.is_ascii_lowercase()
         && b.is_ascii_lowercase()

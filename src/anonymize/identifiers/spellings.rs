@@ -13,8 +13,7 @@ pub(crate) fn has_spelled_ipv4(v: &str) -> bool {
         .split(|c: char| !(c.is_ascii_digit() || c == '-' || c == '_'))
         .any(|run| {
             let groups: Vec<&str> = run.split(['-', '_']).collect();
-            groups.windows(4).any(|w| w.iter().all(|g| is_octet(g)))
-                && run.contains(['-', '_'])
+            groups.windows(4).any(|w| w.iter().all(|g| is_octet(g))) && run.contains(['-', '_'])
         });
     let hex = b.windows(10).enumerate().any(|(i, w)| {
         w[..2].eq_ignore_ascii_case(b"0x")
@@ -28,8 +27,7 @@ pub(crate) fn has_spelled_ipv4(v: &str) -> bool {
             groups.len() == 4
                 && groups.iter().any(|g| g.len() > 1 && g.starts_with('0'))
                 && groups.iter().all(|g| {
-                    (1..=4).contains(&g.len())
-                        && u32::from_str_radix(g, 8).is_ok_and(|o| o <= 255)
+                    (1..=4).contains(&g.len()) && u32::from_str_radix(g, 8).is_ok_and(|o| o <= 255)
                 })
         });
     dashed || hex || octal
@@ -63,7 +61,9 @@ pub(crate) fn has_mac(v: &str) -> bool {
     let pairs = |sep: u8| {
         b.windows(17).any(|w| {
             w.chunks(3).all(|c| {
-                c[0].is_ascii_hexdigit() && c[1].is_ascii_hexdigit() && c.get(2).is_none_or(|&s| s == sep)
+                c[0].is_ascii_hexdigit()
+                    && c[1].is_ascii_hexdigit()
+                    && c.get(2).is_none_or(|&s| s == sep)
             })
         })
     };
@@ -90,7 +90,13 @@ mod tests {
         ] {
             assert!(has_spelled_ipv4(v), "{v}");
         }
-        for v in ["2024-11-05", "10-12-14", "top-10-tips-for-2024", "0x1F", "1.2.3"] {
+        for v in [
+            "2024-11-05",
+            "10-12-14",
+            "top-10-tips-for-2024",
+            "0x1F",
+            "1.2.3",
+        ] {
             assert!(!has_spelled_ipv4(v), "{v}");
         }
     }
