@@ -76,6 +76,23 @@ fn probes() -> Vec<Probe> {
         ("QQ 12 34 56 C", "QQ123456C"),
         ("２０２５５５０１６２", "2025550162"),
         ("４１１１　１１１１　１１１１　１１１１", "4111111111111111"),
+        ("+1 (415) 555-2671", "4155552671"),
+        ("+39 06 6982 1234", "0669821234"),
+        ("+34 612 34 56 78", "612345678"),
+        ("07700 900123", "07700900123"),
+        ("+61 2 9374 4000", "293744000"),
+        ("+7 495 123-45-67", "4951234567"),
+        ("5105-1051-0510-5100", "5105105105105100"),
+        ("3782 822463 10005", "378282246310005"),
+        ("6011 1111 1111 1117", "6011111111111117"),
+        (
+            "IT60 X054 2811 1010 0000 0123 456",
+            "IT60X0542811101000000123456",
+        ),
+        ("CH93 0076 2011 6238 5295 7", "CH9300762011623852957"),
+        ("BE68 5390 0754 7034", "BE68539007547034"),
+        ("078-05-1120", "078051120"),
+        ("AB 12 34 56 D", "AB123456D"),
     ] {
         p.push(probe("number with separators", planted, needle));
     }
@@ -96,6 +113,13 @@ fn probes() -> Vec<Probe> {
         "zelda.q%20%5Bat%5D%20example.org",
         "bounce-zelda.q=example.org",
         "zelda.q&#64;example.org",
+        "zelda.q+news@example.org",
+        "zelda.q%40example%2Eorg",
+        "mailto:zelda.q@example.org",
+        "zelda.q＠ｅｘａｍｐｌｅ．ｏｒｇ",
+        "zelda.q(at)example(dot)org",
+        "zelda.q&#x40;example.org",
+        "zelda.q%26%2364%3Bexample.org",
     ] {
         p.push(probe("e-mail in disguise", planted, "zelda.q"));
     }
@@ -136,6 +160,17 @@ fn probes() -> Vec<Probe> {
         "mxqzvbtrkwq",
         "hJ8s-Kq2p",
         "r2d2x9c3p0",
+        "Zq7SecretTok9x",
+        "f3a9c2d81b7e4",
+        "8c1f0e2b9a7d",
+        "share-Xk9qLm2Pz",
+        "inv_00923",
+        "CUST-004417",
+        "pW3nR8tY",
+        "T9xq-4LmZ-8pQr",
+        "ab12cd34ef56",
+        "9aF3kQ",
+        "ord8832911",
     ] {
         let needle = planted.to_owned();
         p.push(Probe {
@@ -156,6 +191,11 @@ fn probes() -> Vec<Probe> {
         ("198.51.100.7", "198.51.100.7"),
         ("203.0.113.19.sslip.example.net", "203.0.113.19"),
         ("ip-198-51-100-44.example.net", "198-51-100-44"),
+        ("198.51.100.77:8443", "198.51.100.77"),
+        ("[2001:db8::42]", "2001:db8::42"),
+        ("0xCB007132", "CB007132"),
+        ("::ffff:c633:6407", "c633:6407"),
+        ("203_0_113_50", "203_0_113_50"),
     ] {
         p.push(probe("IP address spelling", planted, needle));
     }
@@ -167,6 +207,9 @@ fn probes() -> Vec<Probe> {
         '\u{E0001}',
         '\u{200D}',
         '\u{00AD}',
+        '\u{2062}',
+        '\u{206A}',
+        '\u{E0020}',
     ] {
         p.push(Probe {
             kind: "invisible character",
@@ -195,6 +238,10 @@ fn host_probes() -> Vec<Probe> {
         ("inv-20917.billing.example.com", "20917"),
         ("xkqpmzrtwv.example.net", "xkqpmzrtwv"),
         ("c0ffee-4471-user.example.org", "4471"),
+        ("6f1c2e4d9a8b3c7e.sites.example.net", "6f1c2e4d9a8b3c7e"),
+        ("tenant-00412.example.com", "00412"),
+        ("user-48213-eu.example.org", "48213"),
+        ("203.0.113.50.nip.example.com", "203.0.113.50"),
     ]
     .into_iter()
     .map(|(planted, needle)| probe("host label", planted, needle))
@@ -407,7 +454,11 @@ fn survivors(
     let probes = all_probes();
     for p in &probes {
         let outputs = run(p, &placements(p));
-        let survived = outputs.iter().any(|out| survives(out, &p.needle));
+        let surviving: Vec<&String> = outputs
+            .iter()
+            .filter(|out| survives(out, &p.needle))
+            .collect();
+        let survived = !surviving.is_empty();
         let entry = by_kind.entry(p.kind).or_default();
         entry.0 += 1;
         if survived {

@@ -104,13 +104,14 @@ fn without_identifying_labels(host: &[u8]) -> Option<&[u8]> {
     (start == 0 || memchr::memchr(b'.', kept).is_some()).then_some(kept)
 }
 
-/// Whether a host label is an identifier. Punycode labels (`xn--…`) look random by
-/// construction and are judged only when decoded, which this rule does not do.
+/// Whether a host label is an identifier, judged lower-cased as it is written (names are
+/// case-insensitive). Punycode labels (`xn--…`) look random by construction and are judged
+/// only when decoded, which this rule does not do.
 fn names_someone(label: &[u8]) -> bool {
     if label.len() >= 4 && label[..4].eq_ignore_ascii_case(b"xn--") {
         return false;
     }
-    std::str::from_utf8(label).is_ok_and(|l| judge(l).is_some())
+    std::str::from_utf8(label).is_ok_and(|l| judge(&l.to_ascii_lowercase()).is_some())
 }
 
 #[cfg(test)]

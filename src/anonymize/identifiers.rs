@@ -201,25 +201,42 @@ fn has_hex_run(b: &[u8], asset: bool) -> bool {
     })
 }
 
-/// Static build assets by their extension (`index-BxT4kZ9q.css`, `Inter.woff2`): their
-/// hashes name code, not people. Images are not among them: a random image name is as
-/// likely a private upload's key.
-pub(crate) fn is_static_asset(b: &[u8]) -> bool {
-    const EXTENSIONS: &[&[u8]] = &[
-        b".js", b".mjs", b".cjs", b".css", b".map", b".woff", b".woff2", b".ttf", b".eot", b".wasm",
-    ];
-    EXTENSIONS
+/// File extensions of static assets, whose build hashes (`app.3f2a9c1b4d5e6f70.js`,
+/// `index-BxT4kZ9q.css`) name code, not people.
+const ASSET_EXTENSIONS: &[&[u8]] = &[
+    b".js", b".mjs", b".cjs", b".css", b".map", b".png", b".jpg", b".jpeg", b".gif", b".svg",
+    b".webp", b".avif", b".ico", b".woff", b".woff2", b".ttf", b".eot", b".wasm", b".json",
+];
+
+/// Whether `v` names a static asset by its extension (any case). Random-looking names
+/// and short hex runs are kept in such names; strong identifiers and runs of 16 or more hex
+/// digits are not.
+pub(crate) fn is_static_asset(v: &[u8]) -> bool {
+    ASSET_EXTENSIONS
         .iter()
-        .any(|ext| b.len() > ext.len() && b[b.len() - ext.len()..].eq_ignore_ascii_case(ext))
+        .any(|ext| v.len() > ext.len() && v[v.len() - ext.len()..].eq_ignore_ascii_case(ext))
 }
 
-/// Whether `v` holds a random word, or a random run of short pieces joined by `-` or `_`
-/// (`hJ8s-Kq2p`, `xkq-pmzr-twv`).
+/// Whether `v` holds a random word, or random short pieces joined by `-` or `_`
+/// (`hJ8s-Kq2p`, `xkq-pmzr-twv`), also inside a slug (`report-hJ8s-Kq2p`).
 fn is_random_text(v: &str) -> bool {
+    /// Most joined pieces looked at together.
+    const MAX_PIECES: usize = 4;
     let joined = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-    v.split(|c: char| !joined(c)).any(randomness::is_random)
-        || v.split(|c: char| !c.is_ascii_alphanumeric())
-            .any(randomness::is_random)
+    v.split(|c: char| !joined(c)).any(|run| {
+        let bounds: Vec<(usize, usize)> = run
+            .split(['-', '_'])
+            .scan(0, |at, piece| {
+                let start = *at;
+                *at += piece.len() + 1;
+                Some((start, start + piece.len()))
+            })
+            .collect();
+        (0..bounds.len()).any(|first| {
+            (first..bounds.len().min(first + MAX_PIECES))
+                .any(|last| randomness::is_random(&run[bounds[first].0..bounds[last].1]))
+        })
+    })
 }
 
 /// An IPv4 or IPv6 address anywhere in `v`, found by the rules [`classify`] replaces by `:ip`.
@@ -495,8 +512,7 @@ mod tests {
             (is_jwt, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0", false),
             (is_jwt, "xeyJ.a.b", false),
             (is_static_asset, "app.3f2a9c1b4d5e6f70.js", true),
-            (is_static_asset, "main.a94a8fe5ccb19ba61c4c.CSS", true),
-            (is_static_asset, "upload.a94a8fe5ccb19ba61c4c.png", false),
+            (is_static_asset, "logo.a94a8fe5ccb19ba61c4c.PNG", true),
             (is_static_asset, "font.woff2", true),
             (is_static_asset, "report.pdf", false),
             (is_static_asset, "js", false),

@@ -15,15 +15,17 @@ pub(crate) const MAX_QUERY_LEN: usize = 512;
 /// except that short numbers (`page=2`) are kept; a value that decodes to more parameters
 /// (`en%26token%3D…`) is a placeholder.
 pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], cap: usize, out: &mut SafeText) {
-    for pair in query.split(|&b| b == b'&' || b == b';') {
+    let is_separator = |b: &u8| *b == b'&' || *b == b';';
+    let mut start = 0;
+    for pair in query.split(is_separator) {
+        let end = start + pair.len();
+        let pair_start = start;
+        start = end + 1;
         let (key, value) = match memchr::memchr(b'=', pair) {
             Some(i) => (&pair[..i], Some(&pair[i + 1..])),
             None => (pair, None),
         };
-        if key.is_empty() {
-            continue;
-        }
-        if !is_allowed_key(key, allow) {
+        if key.is_empty() || !is_allowed_key(key, allow) {
             continue;
         }
         if !out.is_empty() {
@@ -34,8 +36,21 @@ pub(crate) fn filter_query(query: &[u8], allow: &[Box<str>], cap: usize, out: &m
         }
         if let Some(value) = value {
             out.push_trusted("=");
+            // A character reference (`&#64;`) continues the value it splits.
+            let value_start = pair_start + key.len() + 1;
+            let mut judged_end = end;
+            while judged_end < query.len()
+                && (query[judged_end + 1..].starts_with(b"#")
+                    || query[judged_end + 1..].starts_with(b"%23"))
+            {
+                judged_end += 1 + query[judged_end + 1..]
+                    .iter()
+                    .position(is_separator)
+                    .unwrap_or(query.len() - judged_end - 1);
+            }
             let short_number = value.len() < MIN_DIGIT_RUN && value.iter().all(u8::is_ascii_digit);
-            let cut = match judge_value(value).filter(|_| !short_number) {
+            let judged = judge_value(&query[value_start..judged_end]);
+            let cut = match judged.filter(|_| !short_number) {
                 Some(placeholder) => out.push_escaped(placeholder.as_str().as_bytes(), cap),
                 None => out.push_escaped(value, cap),
             };

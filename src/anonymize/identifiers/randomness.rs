@@ -9,6 +9,8 @@
 
 /// Shortest word the rules look at.
 const MIN_LEN: usize = 6;
+/// Letter-digit switches plus tiny pieces that make a word random.
+const MIN_ODDITY: usize = 6;
 
 /// Whether `word` looks random rather than made of words.
 pub(crate) fn is_random(word: &str) -> bool {
@@ -37,9 +39,37 @@ pub(crate) fn is_random(word: &str) -> bool {
     if switches >= 5 {
         return true;
     }
+    // `Zq7CanaryXk`, `Zq7SecretTok9x`: words glued to random letters and digits. Each
+    // letter-digit switch and each tiny piece counts, a tiny piece of two consonants that
+    // do not go together twice.
+    let oddity: usize = pieces
+        .iter()
+        .filter(|p| p.letters && p.len <= 2)
+        .map(|p| {
+            let odd = p.len == 2
+                && is_odd_pair(
+                    b[p.start].to_ascii_lowercase(),
+                    b[p.start + 1].to_ascii_lowercase(),
+                );
+            1 + usize::from(odd)
+        })
+        .sum();
+    if switches + oddity >= MIN_ODDITY {
+        return true;
+    }
     // `qzxwvtkpm`, `xkq-pmzr-twv`, base32: letter runs words do not have.
     let (mut odd, mut pairs) = (0, 0);
-    for p in pieces.iter().filter(|p| p.letters && p.len >= 3) {
+    // Acronyms (`HDMI`, `USB`) are not pronounced: short capital pieces are left out.
+    let acronym = |p: &Piece| {
+        p.len <= 5
+            && b[p.start..p.start + p.len]
+                .iter()
+                .all(u8::is_ascii_uppercase)
+    };
+    for p in pieces
+        .iter()
+        .filter(|p| p.letters && p.len >= 3 && !acronym(p))
+    {
         for w in b[p.start..p.start + p.len].windows(2) {
             pairs += 1;
             odd += usize::from(is_odd_pair(
@@ -137,6 +167,8 @@ mod tests {
             "dQw4w9WgXcQ",
             "dGhpcyBpcyBhIHNlY3JldCB0b2tlbg",
             "ab3xk9qz",
+            "Zq7SecretTok9x",
+            "Zq7CanaryXk",
         ] {
             assert!(is_random(w), "{w}");
         }
@@ -166,6 +198,14 @@ mod tests {
             "README",
             "html-css-js",
             "Schwarzwald",
+            "win10pro64bit",
+            "covid19vaccine2021",
+            "en-GB",
+            "zh-Hant-TW",
+            "x86_64",
+            "iPadPro11",
+            "MP3Player",
+            "USBtoHDMI",
         ] {
             assert!(!is_random(w), "{w}");
         }
