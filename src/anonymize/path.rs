@@ -235,3 +235,40 @@ mod tests {
         assert_eq!(split_target(b"HTTPS://example.com"), (&b""[..], None));
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn template(path: &[u8]) -> String {
+        let mut out = SafeText::default();
+        template_path(path, 1 << 16, &mut out);
+        out.as_str().to_owned()
+    }
+
+    /// Segments of the shapes the rules tell apart.
+    fn segment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z]{1,12}",
+            "[a-zA-Z0-9]{1,14}",
+            "[0-9]{1,8}",
+            "(19|20)[0-9]{2}",
+            "[a-z.]{1,8}(@|%40|%2540|＠)[a-z]{1,8}\\.(org|com)",
+            "[0-9]{3}[-. ][0-9]{3}[-. ][0-9]{4}",
+            "[a-z]{1,6}[-_][0-9]{3,6}",
+            "[a-zA-Z0-9%;=&#.-]{1,16}",
+        ]
+    }
+
+    proptest! {
+        /// Templating a templated path changes nothing: placeholders and kept segments are
+        /// judged the same way again.
+        #[test]
+        fn templating_is_idempotent(segments in prop::collection::vec(segment(), 0..6)) {
+            let path = format!("/{}", segments.join("/"));
+            let once = template(path.as_bytes());
+            prop_assert_eq!(template(once.as_bytes()), once);
+        }
+    }
+}
