@@ -8,7 +8,7 @@
 //! with every label to its left (`acct-90210.example.net` → `example.net`), and a name
 //! with fewer than two labels left is dropped.
 
-use super::identifiers::judge;
+use super::identifiers::classify;
 use crate::record::SafeText;
 
 /// Writes the host name of a `Host` header or `$host` value, lower-cased and without port.
@@ -111,7 +111,13 @@ fn names_someone(label: &[u8]) -> bool {
     if label.len() >= 4 && label[..4].eq_ignore_ascii_case(b"xn--") {
         return false;
     }
-    std::str::from_utf8(label).is_ok_and(|l| judge(&l.to_ascii_lowercase()).is_some())
+    // Labels are at most 63 bytes (`is_host_name`).
+    let mut lower = [0u8; 63];
+    let lower = &mut lower[..label.len().min(63)];
+    for (to, from) in lower.iter_mut().zip(label) {
+        *to = from.to_ascii_lowercase();
+    }
+    classify(lower).is_some()
 }
 
 #[cfg(test)]

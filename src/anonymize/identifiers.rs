@@ -21,10 +21,13 @@ mod randomness;
 mod spellings;
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub(crate) use normalize::normalize;
 pub(crate) use numbers::MIN_DIGIT_RUN;
+use super::cache::{Cache, cached};
 use numbers::NumberKind;
 
 /// What an identifier-like value is replaced with.
@@ -145,33 +148,53 @@ pub(crate) fn classify(raw: &[u8]) -> Option<Placeholder> {
     if raw.is_empty() {
         return None;
     }
-    let normalized = normalize(raw);
-    if normalized.hidden {
-        return Some(Placeholder::Hidden);
-    }
-    judge(&normalized.text)
+    cached(&JUDGED, CACHE_ENTRIES, raw, |raw| {
+        let normalized = normalize(raw);
+        if normalized.hidden {
+            return Some(Placeholder::Hidden);
+        }
+        judge(&normalized.text)
+    })
+}
+
+/// Most judgements cached per thread.
+const CACHE_ENTRIES: usize = 8192;
+
+thread_local! {
+    /// Judgements of raw values by a seeded hash (the values themselves are not kept).
+    static JUDGED: Cache<Option<Placeholder>> = RefCell::new(HashMap::default());
 }
 
 /// Judges normalized text: the strong identifiers first, then randomness.
+///
+/// One pass over the value learns which characters it has; each rule runs only on values
+/// that have what it needs (an address needs digits or hex, an e-mail address `@`, `=` or a
+/// spelled-out `at`).
 pub(crate) fn judge(v: &str) -> Option<Placeholder> {
     let b = v.as_bytes();
     if b.is_empty() {
         return None;
     }
-    if email::has_email(v) {
+    let shape = Shape::of(b);
+    if shape.may_be_email(b) && email::has_email(v) {
         return Some(Placeholder::Email);
     }
-    if b.iter().all(u8::is_ascii_digit) {
+    if shape.digits == b.len() {
         return Some(Placeholder::Num);
     }
-    if find_ip(b).is_some() || spellings::has_spelled_ipv4(v) || spellings::has_dashed_ipv6(v) {
+    if b.len() >= 36 && shape.dashes >= 4 && contains_uuid(b) {
+        return Some(Placeholder::Uuid);
+    }
+    let hex_or_digits = shape.digits > 0 || shape.hex_letters > 0;
+    if hex_or_digits
+        && (find_ip(b).is_some()
+            || (shape.digits > 0 && spellings::has_spelled_ipv4(v))
+            || (shape.dashes >= 2 && spellings::has_dashed_ipv6(v)))
+    {
         return Some(Placeholder::Ip);
     }
-    if spellings::has_mac(v) {
+    if shape.digits + shape.hex_letters >= 12 && spellings::has_mac(v) {
         return Some(Placeholder::Mac);
-    }
-    if b.len() >= 36 && contains_uuid(b) {
-        return Some(Placeholder::Uuid);
     }
     let asset = is_static_asset(b);
     if has_hex_run(b, asset) {
@@ -180,13 +203,60 @@ pub(crate) fn judge(v: &str) -> Option<Placeholder> {
     if has_key_prefix(b) {
         return Some(Placeholder::Token);
     }
-    match numbers::find_number(v) {
-        Some(NumberKind::Card) => return Some(Placeholder::Card),
-        Some(NumberKind::Iban) => return Some(Placeholder::Iban),
-        Some(NumberKind::Other) => return Some(Placeholder::Num),
-        None => {}
+    if shape.digits > 0 {
+        match numbers::find_number(v) {
+            Some(NumberKind::Card) => return Some(Placeholder::Card),
+            Some(NumberKind::Iban) => return Some(Placeholder::Iban),
+            Some(NumberKind::Other) => return Some(Placeholder::Num),
+            None => {}
+        }
     }
-    (!asset && is_random_text(v)).then_some(Placeholder::Token)
+    (!asset && b.len() >= 6 && is_random_text(v)).then_some(Placeholder::Token)
+}
+
+/// What one pass over a value learns about it.
+struct Shape {
+    digits: usize,
+    /// Letters `a`–`f` in either case.
+    hex_letters: usize,
+    dashes: usize,
+    /// `@` or `=` (e-mail addresses, VERP).
+    at_or_equals: bool,
+    /// Spaces, brackets and other separators a spelled-out `at` stands between.
+    separators: bool,
+}
+
+impl Shape {
+    fn of(b: &[u8]) -> Self {
+        let mut shape = Self {
+            digits: 0,
+            hex_letters: 0,
+            dashes: 0,
+            at_or_equals: false,
+            separators: false,
+        };
+        for &c in b {
+            match c {
+                b'0'..=b'9' => shape.digits += 1,
+                b'a'..=b'f' | b'A'..=b'F' => shape.hex_letters += 1,
+                b'-' => {
+                    shape.dashes += 1;
+                    shape.separators = true;
+                }
+                b'@' | b'=' => shape.at_or_equals = true,
+                b' ' | b'_' | b'.' | b'+' | b'(' | b'[' | b'{' | b'<' => shape.separators = true,
+                _ => {}
+            }
+        }
+        shape
+    }
+
+    /// Whether `b` could hold an e-mail address in some spelling.
+    fn may_be_email(&self, b: &[u8]) -> bool {
+        self.at_or_equals
+            || (self.separators && b.windows(2).any(|w| w.eq_ignore_ascii_case(b"at")))
+            || !b.is_ascii()
+    }
 }
 
 /// A run of 16 or more hex digits, or of 12 or more mixing digits and letters (not in the

@@ -19,6 +19,7 @@
 //! Every text they write is escaped by [`SafeText`](crate::record::SafeText). The rules fail closed: what cannot be
 //! parsed or classified is dropped or replaced by a placeholder, never passed through raw.
 
+mod cache;
 mod headers;
 pub(crate) mod host;
 pub(crate) mod identifiers;
