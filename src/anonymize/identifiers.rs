@@ -25,9 +25,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::cache::{Cache, cached};
 pub(crate) use normalize::normalize;
 pub(crate) use numbers::MIN_DIGIT_RUN;
-use super::cache::{Cache, cached};
 use numbers::NumberKind;
 
 /// What an identifier-like value is replaced with.

@@ -1,6 +1,7 @@
 //! The request path: targets split into path and query, paths templated.
 
 use super::identifiers::{Placeholder, classify};
+use crate::policy::RouteTemplate;
 use crate::record::{SafeText, TRUNCATION_MARKER};
 
 /// Written instead of a request target that is neither origin-form, absolute-form nor `*`.
@@ -103,6 +104,63 @@ pub(crate) fn template_path(path: &[u8], cap: usize, out: &mut SafeText) {
             return;
         }
     }
+}
+
+/// A route template of the policy, compiled: a path that matches it is written as the
+/// template, whatever its variable segments hold (as the layer writes axum's matched route).
+#[derive(Clone, Debug)]
+pub(crate) struct Route {
+    /// Literal segments, and `None` for a `{name}` segment.
+    segments: Box<[Option<Box<[u8]>>]>,
+    template: Box<str>,
+}
+
+impl Route {
+    /// Compiles a template that [`RouteTemplate::is_valid`] accepted.
+    pub(crate) fn new(route: &RouteTemplate) -> Self {
+        let template = route.template.as_str();
+        let segments = template[1..]
+            .split('/')
+            .map(|s| (!s.starts_with('{')).then(|| s.as_bytes().into()))
+            .collect();
+        Self {
+            segments,
+            template: template.into(),
+        }
+    }
+
+    /// Whether `path` has the template's segments: the same literals, and one non-empty
+    /// segment for each `{name}` (path parameters are not compared).
+    fn matches(&self, path: &[u8]) -> bool {
+        let Some(rest) = path.strip_prefix(b"/") else {
+            return false;
+        };
+        let mut segments = rest.split(|&b| b == b'/');
+        for expected in &self.segments {
+            let Some(segment) = segments.next() else {
+                return false;
+            };
+            let segment = segment.split(|&b| b == b';').next().unwrap_or_default();
+            let fits = match expected {
+                Some(literal) => **literal == *segment,
+                None => !segment.is_empty(),
+            };
+            if !fits {
+                return false;
+            }
+        }
+        segments.next().is_none()
+    }
+
+    /// Writes the template, at most `cap` bytes of it.
+    pub(crate) fn write(&self, cap: usize, out: &mut SafeText) {
+        out.push_escaped(self.template.as_bytes(), cap);
+    }
+}
+
+/// The first of `routes` that `path` matches.
+pub(crate) fn matching_route<'r>(routes: &'r [Route], path: &[u8]) -> Option<&'r Route> {
+    routes.iter().find(|route| route.matches(path))
 }
 
 /// What the segments before say about a number: numbers are identifiers, except the parts
@@ -233,6 +291,35 @@ mod tests {
             (&b"/p"[..], Some(&b"q"[..]))
         );
         assert_eq!(split_target(b"HTTPS://example.com"), (&b""[..], None));
+    }
+}
+
+#[cfg(test)]
+mod routes {
+    use super::*;
+
+    #[test]
+    fn paths_that_match_a_route_are_written_as_its_template() {
+        let routes: Vec<Route> = ["/users/{id}/orders/{order}", "/team/{name}", "/team/about"]
+            .iter()
+            .map(|t| {
+                Route::new(&RouteTemplate {
+                    template: (*t).to_owned(),
+                })
+            })
+            .collect();
+        let route = |p: &str| matching_route(&routes, p.as_bytes()).map(|r| &*r.template);
+        assert_eq!(
+            route("/users/carol/orders/summer-sale"),
+            Some("/users/{id}/orders/{order}")
+        );
+        assert_eq!(route("/team/zelda-quintrell;v=2"), Some("/team/{name}"));
+        // The first match wins; a route that is listed later never sees the path.
+        assert_eq!(route("/team/about"), Some("/team/{name}"));
+        assert_eq!(route("/team"), None);
+        assert_eq!(route("/team/"), None);
+        assert_eq!(route("/users/carol/orders"), None);
+        assert_eq!(route("/users/carol/orders/1/x"), None);
     }
 }
 
