@@ -12,6 +12,8 @@ pub mod logfile;
 pub mod parse;
 pub mod policy;
 pub mod record;
+#[cfg(feature = "cli")]
+pub mod routes;
 #[cfg(feature = "layer")]
 pub mod sink;
 #[cfg(feature = "cli")]

@@ -470,3 +470,48 @@ fn multi_day_input_gives_the_same_pseudonym_groups_on_any_thread_count() {
     }
     std::fs::remove_file(&path).expect("remove input");
 }
+
+#[test]
+fn routes_suggests_templates_that_anonymize_then_applies() {
+    let mut log = String::new();
+    for i in 0..40 {
+        let name = format!(
+            "member-{}",
+            ["ada", "bo", "cy", "di", "ed"][i % 5].repeat(1 + i / 5)
+        );
+        log.push_str(&format!(
+            "198.51.100.{i} - - [24/Nov/2026:10:00:00 +0000] \"GET /team/{name} HTTP/1.1\" 200 10 \"-\" \"-\"\n"
+        ));
+    }
+    log.push_str("198.51.100.1 - - [24/Nov/2026:10:00:00 +0000] \"GET /about HTTP/1.1\" 200 10 \"-\" \"-\"\n");
+    let out = run_anonlog(&["routes"], log.as_bytes());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let snippet = text(&out.stdout);
+    assert!(snippet.contains("template = \"/team/{team}\""), "{snippet}");
+    assert!(
+        !snippet.contains("member") && !snippet.contains("about"),
+        "{snippet}"
+    );
+    // The snippet is a policy file as it stands.
+    let dir = std::env::temp_dir().join(format!("anonlog-cli-routes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let policy = dir.join("policy.toml");
+    std::fs::write(&policy, &snippet).expect("write policy");
+    let policy = policy.to_str().expect("UTF-8 path");
+    let anon = run_anonlog(&["anonymize", "--policy", policy], log.as_bytes());
+    assert!(anon.status.success(), "{}", text(&anon.stderr));
+    let output = text(&anon.stdout);
+    let paths: Vec<&str> = output
+        .lines()
+        .map(|l| l.split('"').nth(1).expect("request"))
+        .collect();
+    assert_eq!(
+        paths
+            .iter()
+            .filter(|p| **p == "GET /team/{team} HTTP/1.1")
+            .count(),
+        40
+    );
+    assert!(paths.contains(&"GET /about HTTP/1.1"));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}

@@ -39,6 +39,13 @@ pub(crate) enum Command {
     /// reported by kind, count and line numbers, with at most a masked hint.
     Check(CheckArgs),
 
+    /// Suggest route templates (`[[path.routes]]`) from a log.
+    ///
+    /// Finds the path positions where many distinct values follow one prefix
+    /// (`/team/{team}`) and prints them as a policy snippet to review. Values themselves
+    /// are never printed.
+    Routes(RoutesArgs),
+
     /// Print the enforced policy as a privacy-notice section a site can publish.
     ///
     /// The text is generated from the same policy value the anonymizer runs.
@@ -144,6 +151,20 @@ pub(crate) struct CheckArgs {
     pub(crate) json: bool,
 
     /// Files to check (`-` or none: standard input).
+    #[arg(value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RoutesArgs {
+    /// Distinct values a position needs to become a variable.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub(crate) min_distinct: u64,
+
+    #[command(flatten)]
+    pub(crate) policy: PolicyArgs,
+
+    /// Log files (`-` or none: standard input).
     #[arg(value_name = "FILE")]
     pub(crate) files: Vec<PathBuf>,
 }

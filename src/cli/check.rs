@@ -9,17 +9,11 @@ use std::sync::Arc;
 use super::args::CheckArgs;
 use anonlog::Policy;
 use anonlog::audit::{self, Auditor};
-use anonlog::stream::runner::RunSettings;
-use anonlog::stream::{CHUNK_BYTES, DEFAULT_MAX_LINE};
 
 pub(super) fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let policy = args.policy.as_deref().map(Policy::load).transpose()?;
     let auditor = Arc::new(Auditor::new(policy, args.k, args.format.into()));
-    let settings = RunSettings {
-        threads: super::all_cores(),
-        max_line: DEFAULT_MAX_LINE,
-        chunk_bytes: CHUNK_BYTES,
-    };
+    let settings = super::reading();
     let stop = super::install_stop_signals()?;
     let mut failed = false;
     let mut reports = Vec::new();

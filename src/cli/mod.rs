@@ -7,6 +7,7 @@ mod check;
 mod config;
 mod explain;
 mod progress;
+mod routes;
 mod serve;
 
 use std::fs::File;
@@ -18,7 +19,8 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Context as _;
 
-use anonlog::stream::Input;
+use anonlog::stream::runner::RunSettings;
+use anonlog::stream::{CHUNK_BYTES, DEFAULT_MAX_LINE, Input};
 use args::{Cli, Command};
 
 /// Runs one command; the exit code says how it went, an error that it could not run.
@@ -27,6 +29,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Anonymize(args) => anonymize::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Routes(args) => routes::run(&args),
         Command::Serve(args) => serve::run(&args),
     }
 }
@@ -101,4 +104,14 @@ fn install_stop_signals() -> anyhow::Result<Arc<AtomicBool>> {
 /// One worker per core.
 fn all_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// How the commands that only read (`check`, `routes`) read: on every core, with the
+/// default line limit.
+fn reading() -> RunSettings {
+    RunSettings {
+        threads: all_cores(),
+        max_line: DEFAULT_MAX_LINE,
+        chunk_bytes: CHUNK_BYTES,
+    }
 }
