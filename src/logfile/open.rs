@@ -35,8 +35,9 @@ pub fn open_append(path: &Path, mode: u32) -> io::Result<File> {
     Ok(file)
 }
 
-/// A file's identity (device and inode): equal for two paths that name the same file,
-/// through symbolic or hard links.
+/// A regular file's identity (device and inode): equal for two paths that name the same
+/// file, through symbolic or hard links. Pipes and terminals have none (one terminal is
+/// both input and output of an interactive run, rightly).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileId {
     device: u64,
@@ -44,19 +45,23 @@ pub struct FileId {
 }
 
 impl FileId {
-    /// The identity of an open file.
-    pub fn of(file: &File) -> io::Result<Self> {
-        file.metadata().map(|m| Self::from_metadata(&m))
+    /// The identity of an open file, if it is a regular file.
+    pub fn of(file: &File) -> io::Result<Option<Self>> {
+        file.metadata().map(|m| Self::regular(&m))
     }
 
     /// The identity of the file `path` names, following symbolic links; `None` if it does
-    /// not exist.
+    /// not exist or is not a regular file.
     pub fn of_path(path: &Path) -> io::Result<Option<Self>> {
         match fs::metadata(path) {
-            Ok(meta) => Ok(Some(Self::from_metadata(&meta))),
+            Ok(meta) => Ok(Self::regular(&meta)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    fn regular(meta: &Metadata) -> Option<Self> {
+        meta.is_file().then(|| Self::from_metadata(meta))
     }
 
     #[cfg(unix)]
