@@ -107,16 +107,7 @@ impl AnonymizerBuilder {
             let source = match (self.keys, &policy.visitor.secret_file) {
                 (Some(source), _) => source,
                 (None, None) => VisitorKeySource::Random,
-                (None, Some(path)) => {
-                    let secret = std::fs::read(path).map_err(|source| PolicyError::SecretRead {
-                        path: path.clone(),
-                        source,
-                    })?;
-                    VisitorKeySource::from_secret(secret).map_err(|e| PolicyError::Refused {
-                        key: "visitor.secret_file",
-                        reason: format!("names a file too short to use: {e}"),
-                    })?
-                }
+                (None, Some(path)) => VisitorKeySource::from_secret_file(path)?,
             };
             Some(DayKeys::new(source, self.clock))
         } else {
