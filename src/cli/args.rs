@@ -23,14 +23,16 @@ pub(crate) enum Command {
     /// Reads the files in order, or standard input when none is given (or `-`), and writes
     /// anonymized records to standard output or, appending, to `-o FILE`. Lines that cannot
     /// be parsed are never written: they are counted and reported on standard error by
-    /// line number. Exit status: 0 all lines written, 1 some lines rejected, 2 error.
+    /// line number. Exit status: 0 all lines written, 1 some lines rejected, 2 error; a
+    /// reader that closes the output pipe early (`| head`) ends the run with 0.
     Anonymize(AnonymizeArgs),
 
     /// Receive access-log lines over syslog (UDP, TCP), anonymize them, append to a file.
     ///
     /// For nginx `access_log syslog:server=…`, rsyslog/syslog-ng forwarding and Apache with
-    /// `logger`. Writes the input's own format by default. SIGTERM/SIGINT flush and stop;
-    /// SIGHUP reopens the output (logrotate).
+    /// `logger`. Writes the input's own format by default. SIGTERM/SIGINT stop receiving
+    /// and write out what was received; SIGHUP reopens the output (logrotate). Exit
+    /// status: 0, 1 if records were lost to write errors, 2 error.
     Serve(ServeArgs),
 
     /// Audit a log for residual personal data and re-identification risk.
