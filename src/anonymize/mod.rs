@@ -181,6 +181,7 @@ impl Anonymizer {
     }
 
     /// Whether records get visitor pseudonyms, i.e. day keys exist.
+    #[cfg(feature = "cli")]
     pub(crate) fn has_day_keys(&self) -> bool {
         self.day_keys.is_some()
     }
@@ -190,6 +191,7 @@ impl Anonymizer {
     /// including this record. Keys then move on only through
     /// [`advance_days`](Self::advance_days), so the result does not depend on which thread
     /// reaches a day first.
+    #[cfg(feature = "cli")]
     pub(crate) fn apply_in_order(
         &self,
         raw: &RawRecord<'_>,
@@ -201,6 +203,7 @@ impl Anonymizer {
 
     /// The input read in order is written up to `newest_day`: the keys of days before the
     /// previous one are destroyed.
+    #[cfg(feature = "cli")]
     pub(crate) fn advance_days(&self, newest_day: i64) {
         if let Some(keys) = &self.day_keys {
             keys.advance(newest_day);

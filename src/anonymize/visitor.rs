@@ -237,6 +237,7 @@ impl DayKeys {
 
     /// Input read in order is done up to `day`: destroys the keys of the days before the
     /// previous one.
+    #[cfg(feature = "cli")]
     pub(crate) fn advance(&self, day: i64) {
         let slots = self.slots.load();
         if slots.newest >= Some(day) && slots.keys.iter().all(|k| k.day >= day - 1) {
