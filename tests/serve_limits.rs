@@ -270,5 +270,6 @@ fn disk_full_then_space_back_leaves_only_whole_lines() {
     }
     assert_eq!(Some(text.lines().count() as u64), stats["written"].as_u64());
     assert!(stats["written"].as_u64() > Some(1000), "{stats}");
+    eprintln!("disk full, then space back: {stats}");
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
