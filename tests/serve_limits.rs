@@ -207,6 +207,54 @@ fn idle_connections_do_not_lock_out_a_new_sender() {
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
+/// Regression (#16, 2): `serve` exited at the first failed write, and what it had received
+/// was counted nowhere. Now the receiver stays up, counts each failed batch as dropped and
+/// ends with status 1; `--fail-fast` restores the old stop, with status 2 and the counts.
+#[test]
+fn write_errors_keep_the_receiver_up_unless_fail_fast() {
+    let dir = common::temp_dir("write-errors");
+    let stats = dir.join("stats.json");
+    for (fail_fast, code) in [(false, 1), (true, 2)] {
+        let mut args: Vec<&OsStr> = ["--syslog", "udp://127.0.0.1:0", "--stats-interval", "1"]
+            .into_iter()
+            .chain(["-o", "/dev/full", "--stats-json"])
+            .map(OsStr::new)
+            .chain([stats.as_os_str()])
+            .collect();
+        if fail_fast {
+            args.push(OsStr::new("--fail-fast"));
+        }
+        let (mut child, addrs) = common::start_serve(&args, 1);
+        let udp = UdpSocket::bind("127.0.0.1:0").expect("udp");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut n = 0;
+        let ended = loop {
+            udp.send_to(record(n).as_bytes(), &addrs[0]).expect("send");
+            n += 1;
+            std::thread::sleep(Duration::from_millis(5));
+            if let Some(status) = child.try_wait().expect("wait") {
+                break Some(status);
+            }
+            if !fail_fast
+                && common::serve_stats(&stats)["dropped_by_reason"]["write_error"].as_u64()
+                    > Some(2)
+            {
+                break None;
+            }
+            assert!(Instant::now() < deadline, "{}", common::serve_stats(&stats));
+        };
+        let exit = match ended {
+            Some(status) => status.code(),
+            None => common::terminate(&mut child),
+        };
+        assert_eq!(exit, Some(code), "fail fast: {fail_fast}");
+        let final_stats = common::serve_stats(&stats);
+        common::assert_all_accounted(&final_stats);
+        assert_eq!(final_stats["written"], 0, "{final_stats}");
+    }
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
 fn mount_tmpfs(dir: &Path, options: &str) -> bool {
     std::process::Command::new("mount")
         .args(["-t", "tmpfs", "-o", options, "tmpfs"])
