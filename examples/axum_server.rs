@@ -104,6 +104,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => builder.sink(WriterSink::stdout()),
     };
     let (layer, guard) = builder.build()?;
+    report_losses(layer.sink().clone());
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     eprintln!("listening on http://{}", listener.local_addr()?);
     axum::serve(
@@ -120,6 +121,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Records lost to write errors (a full disk) or dropped by a full queue are reported
+/// every 10 seconds while they happen, not only at shutdown.
+fn report_losses(sink: anonlog::sink::SinkSender) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
+        let mut last = sink.stats();
+        loop {
+            every.tick().await;
+            let now = sink.stats();
+            if now.failed > last.failed || now.dropped > last.dropped {
+                eprintln!(
+                    "access log: {} records lost to {} write errors, {} dropped by a full queue, so far",
+                    now.failed, now.io_errors, now.dropped
+                );
+            }
+            last = now;
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -76,6 +76,11 @@ fn canary_in_allowed_fields_is_still_scrubbed() {
 fn policy_errors_name_settings_not_content() {
     let secret_path = std::env::temp_dir().join(format!("anonlog-canary-{}", std::process::id()));
     std::fs::write(&secret_path, CANARY).expect("write secret");
+    std::fs::set_permissions(
+        &secret_path,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .expect("owner only");
     let text = format!(
         "[visitor]\nsecret_file = {:?}\n",
         secret_path.display().to_string()

@@ -107,6 +107,8 @@ fn fleet_instances_agree_on_pseudonyms_through_a_shared_secret() {
     std::fs::create_dir_all(&dir).expect("dir");
     let secret = dir.join("visitor.key");
     std::fs::write(&secret, b"fleet-secret-Zq7-0123456789abcdef").expect("secret");
+    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("owner only");
     let policy = dir.join("policy.toml");
     std::fs::write(
         &policy,

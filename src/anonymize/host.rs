@@ -66,6 +66,7 @@ pub(super) fn kept_host_name(host: &[u8]) -> Option<&[u8]> {
     without_identifying_labels(host.strip_suffix(b".").unwrap_or(host))
 }
 
+#[cfg(feature = "cli")]
 /// Whether `host` (a `Host` value or a referrer's host, with or without port) is a host
 /// name with a label that names someone, which [`reduce_host`] removes.
 pub(crate) fn has_identifying_label(host: &[u8]) -> bool {

@@ -390,11 +390,13 @@ pub(crate) fn has_key_prefix(v: &[u8]) -> bool {
     v.len() >= MIN_PREFIXED_KEY_LEN && KEY_PREFIXES.iter().any(|p| v.starts_with(p))
 }
 
+#[cfg(feature = "cli")]
 /// A JSON Web Token: `eyJ…` (a base64url JSON header) with at least two dots.
 pub(crate) fn is_jwt(v: &[u8]) -> bool {
     v.starts_with(b"eyJ") && memchr::memchr_iter(b'.', v).nth(1).is_some()
 }
 
+#[cfg(feature = "cli")]
 /// The local part and domain of the first e-mail address in `v` (already percent-decoded),
 /// for hints that show a little of each.
 pub(crate) fn email_address(v: &[u8]) -> Option<(&[u8], &[u8])> {
@@ -402,6 +404,7 @@ pub(crate) fn email_address(v: &[u8]) -> Option<(&[u8], &[u8])> {
     email::email_address(text).map(|(local, domain)| (local.as_bytes(), domain.as_bytes()))
 }
 
+#[cfg(feature = "cli")]
 /// Query and path-parameter names that carry sessions, credentials or contact data.
 const SESSION_KEYS: &[&[u8]] = &[
     b"jsessionid",
@@ -425,6 +428,7 @@ const SESSION_KEYS: &[&[u8]] = &[
     b"email",
 ];
 
+#[cfg(feature = "cli")]
 /// Whether a (percent-decoded) parameter name carries a session, a credential or contact
 /// data (`jsessionid`, `PHPSESSID`, `token`, `password`, …), in any case.
 pub(crate) fn is_session_key(key: &[u8]) -> bool {

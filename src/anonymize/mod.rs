@@ -109,16 +109,7 @@ impl AnonymizerBuilder {
             let source = match (self.keys, &policy.visitor.secret_file) {
                 (Some(source), _) => source,
                 (None, None) => VisitorKeySource::Random,
-                (None, Some(path)) => {
-                    let secret = std::fs::read(path).map_err(|source| PolicyError::SecretRead {
-                        path: path.clone(),
-                        source,
-                    })?;
-                    VisitorKeySource::from_secret(secret).map_err(|e| PolicyError::Refused {
-                        key: "visitor.secret_file",
-                        reason: format!("names a file too short to use: {e}"),
-                    })?
-                }
+                (None, Some(path)) => VisitorKeySource::from_secret_file(path)?,
             };
             Some(DayKeys::new(source, self.clock))
         } else {
@@ -193,6 +184,7 @@ impl Anonymizer {
     }
 
     /// Whether records get visitor pseudonyms, i.e. day keys exist.
+    #[cfg(feature = "cli")]
     pub(crate) fn has_day_keys(&self) -> bool {
         self.day_keys.is_some()
     }
@@ -202,6 +194,7 @@ impl Anonymizer {
     /// including this record. Keys then move on only through
     /// [`advance_days`](Self::advance_days), so the result does not depend on which thread
     /// reaches a day first.
+    #[cfg(feature = "cli")]
     pub(crate) fn apply_in_order(
         &self,
         raw: &RawRecord<'_>,
@@ -213,6 +206,7 @@ impl Anonymizer {
 
     /// The input read in order is written up to `newest_day`: the keys of days before the
     /// previous one are destroyed.
+    #[cfg(feature = "cli")]
     pub(crate) fn advance_days(&self, newest_day: i64) {
         if let Some(keys) = &self.day_keys {
             keys.advance(newest_day);

@@ -285,6 +285,7 @@ impl std::hash::Hasher for IdentityHash {
     }
 }
 
+#[cfg(feature = "cli")]
 /// Every browser and bot family the classifier names.
 pub(crate) fn families() -> impl Iterator<Item = &'static str> {
     BROWSERS.iter().chain(BOTS).map(|rule| rule.family)

@@ -12,7 +12,9 @@
 //! holds the secret can recompute every pseudonym.
 
 use std::fmt;
+use std::io::Read as _;
 use std::net::IpAddr;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
@@ -23,6 +25,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use crate::policy::PolicyError;
 use crate::record::VisitorId;
 use crate::time::Timestamp;
 
@@ -31,6 +34,9 @@ pub const MAX_KEY_AGE: Duration = Duration::from_secs(48 * 3600);
 
 /// Fewest secret bytes accepted for derived day keys (128 bits).
 pub const MIN_SECRET_BYTES: usize = 16;
+
+/// Most bytes of a secret file; a longer file is refused unread (it is no key file).
+pub const MAX_SECRET_BYTES: usize = 4096;
 
 const HKDF_SALT: &[u8] = b"anonlog visitor day key v1";
 
@@ -68,6 +74,59 @@ impl VisitorKeySource {
             });
         }
         Ok(Self::Secret(secret))
+    }
+
+    /// Reads the secret from a file made for the purpose, refusing anything else: a file
+    /// that group or others may read or write (its mode must be like 0600 or 0400), one that
+    /// is not a regular file (links to one are followed; a pipe or a device is refused
+    /// unread), and one with fewer than [`MIN_SECRET_BYTES`] or more than
+    /// [`MAX_SECRET_BYTES`] bytes. At most `MAX_SECRET_BYTES + 1` bytes are ever read.
+    pub fn from_secret_file(path: &Path) -> Result<Self, PolicyError> {
+        let read_error = |source| PolicyError::SecretRead {
+            path: path.to_owned(),
+            source,
+        };
+        let refuse = |reason: String| PolicyError::Refused {
+            key: "visitor.secret_file",
+            reason,
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            // A FIFO must not block the start waiting for a writer.
+            options.custom_flags(libc::O_NONBLOCK);
+        }
+        let file = options.open(path).map_err(read_error)?;
+        let meta = file.metadata().map_err(read_error)?;
+        if !meta.is_file() {
+            return Err(refuse(
+                "names something that is not a regular file".to_owned(),
+            ));
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = meta.permissions().mode() & 0o7777;
+            if mode & 0o066 != 0 {
+                return Err(refuse(format!(
+                    "names a file that group or others may read or write (mode {mode:04o}); allow only its owner (chmod 600)"
+                )));
+            }
+        }
+        let mut secret = Zeroizing::new(Vec::with_capacity(MAX_SECRET_BYTES + 1));
+        let limit = MAX_SECRET_BYTES as u64 + 1;
+        file.take(limit)
+            .read_to_end(&mut secret)
+            .map_err(read_error)?;
+        if secret.len() > MAX_SECRET_BYTES {
+            return Err(refuse(format!(
+                "names a file longer than {MAX_SECRET_BYTES} bytes; a secret file holds only the secret"
+            )));
+        }
+        Self::from_secret(std::mem::take(&mut *secret))
+            .map_err(|e| refuse(format!("names a file too short to use: {e}")))
     }
 }
 
@@ -178,6 +237,7 @@ impl DayKeys {
 
     /// Input read in order is done up to `day`: destroys the keys of the days before the
     /// previous one.
+    #[cfg(feature = "cli")]
     pub(crate) fn advance(&self, day: i64) {
         let slots = self.slots.load();
         if slots.newest >= Some(day) && slots.keys.iter().all(|k| k.day >= day - 1) {

@@ -23,14 +23,16 @@ pub(crate) enum Command {
     /// Reads the files in order, or standard input when none is given (or `-`), and writes
     /// anonymized records to standard output or, appending, to `-o FILE`. Lines that cannot
     /// be parsed are never written: they are counted and reported on standard error by
-    /// line number. Exit status: 0 all lines written, 1 some lines rejected, 2 error.
+    /// line number. Exit status: 0 all lines written, 1 some lines rejected, 2 error; a
+    /// reader that closes the output pipe early (`| head`) ends the run with 0.
     Anonymize(AnonymizeArgs),
 
     /// Receive access-log lines over syslog (UDP, TCP), anonymize them, append to a file.
     ///
     /// For nginx `access_log syslog:server=…`, rsyslog/syslog-ng forwarding and Apache with
-    /// `logger`. Writes the input's own format by default. SIGTERM/SIGINT flush and stop;
-    /// SIGHUP reopens the output (logrotate).
+    /// `logger`. Writes the input's own format by default. SIGTERM/SIGINT stop receiving
+    /// and write out what was received; SIGHUP reopens the output (logrotate). Exit
+    /// status: 0, 1 if records were lost to write errors, 2 error.
     Serve(ServeArgs),
 
     /// Audit a log for residual personal data and re-identification risk.
@@ -62,11 +64,12 @@ pub(crate) struct ServeArgs {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub(crate) output: PathBuf,
 
-    /// Format of the received lines; `auto` detects it from the first ones.
+    /// Format of the received lines; `auto` detects it for every record on its own, so no
+    /// sender decides how another's records are read.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     pub(crate) format: FormatArg,
 
-    /// Output format; `same` keeps the received format.
+    /// Output format; `same` keeps each received record's format.
     #[arg(long, value_enum, default_value_t = OutputArg::Same)]
     pub(crate) output_format: OutputArg,
 
@@ -76,16 +79,37 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub(crate) file: LogFileArgs,
 
-    /// Records queued between the receivers and the anonymizer; UDP records beyond it are
+    /// Bytes of received lines queued for the anonymizer; UDP records beyond it are
     /// dropped and counted, TCP senders wait.
-    #[arg(long, value_name = "N", default_value_t = 65_536)]
-    pub(crate) queue: usize,
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub(crate) queue_bytes: usize,
+
+    /// TCP connections served at once per listener; more wait until one ends.
+    #[arg(long, value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub(crate) max_connections: u32,
+
+    /// Seconds a TCP connection may go without completing a record before it is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) idle_timeout: u64,
+
+    /// Seconds allowed after SIGTERM/SIGINT to write what was received; what is still
+    /// queued then is dropped and counted.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub(crate) shutdown_deadline: u64,
+
+    /// Exit at the first failed write (exit status 2) instead of counting the batch as
+    /// dropped and retrying with back-off.
+    #[arg(long)]
+    pub(crate) fail_fast: bool,
 
     /// Seconds between statistics lines on standard error (0: only at exit).
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub(crate) stats_interval: u64,
 
-    /// Also write the statistics as JSON to FILE (replaced each interval and at exit).
+    /// Also write the statistics as JSON to FILE (replaced each interval and at exit; never
+    /// through a symbolic link, never the output file).
     #[arg(long, value_name = "FILE")]
     pub(crate) stats_json: Option<PathBuf>,
 }
@@ -199,7 +223,8 @@ pub(crate) struct AnonymizeArgs {
     #[command(flatten)]
     pub(crate) policy: PolicyArgs,
 
-    /// Write to FILE (appending; created with mode 0640) instead of standard output.
+    /// Write to FILE (appending; created with mode 0640) instead of standard output. A
+    /// symbolic link, a hard link or an input file is refused.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
 

@@ -12,7 +12,7 @@ use anonlog::audit::{self, Auditor};
 
 pub(super) fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let policy = args.policy.as_deref().map(Policy::load).transpose()?;
-    let auditor = Arc::new(Auditor::new(policy, args.k, args.format.into()));
+    let auditor = Arc::new(Auditor::new(policy, args.k, args.format.fixed()));
     let settings = super::reading();
     let stop = super::install_stop_signals()?;
     let mut failed = false;

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 
@@ -13,7 +14,8 @@ use anonlog::explain::NoticeFormat;
 use anonlog::logfile::{Fsync, LogFile};
 use anonlog::parse::InputFormat;
 use anonlog::stream::DEFAULT_MAX_LINE;
-use anonlog::stream::anonymize::{Config, OutputChoice};
+use anonlog::stream::anonymize::{Config, InputChoice, OutputChoice};
+use anonlog::stream::syslog::Limits;
 use anonlog::{Anonymizer, OutputFormat, Policy};
 
 impl TryFrom<&PolicyArgs> for Policy {
@@ -29,14 +31,29 @@ impl TryFrom<&PolicyArgs> for Policy {
     }
 }
 
-impl From<FormatArg> for Option<InputFormat> {
-    /// `None` detects the format per input.
-    fn from(arg: FormatArg) -> Self {
-        match arg {
+impl FormatArg {
+    /// The format named, or `None` for `auto`.
+    pub(super) fn fixed(self) -> Option<InputFormat> {
+        match self {
             FormatArg::Auto => None,
             FormatArg::Combined => Some(InputFormat::Combined),
             FormatArg::Common => Some(InputFormat::Common),
             FormatArg::Json => Some(InputFormat::Json),
+        }
+    }
+
+    /// The format named, or `auto` as the command detects it.
+    fn choice(self, auto: InputChoice) -> InputChoice {
+        self.fixed().map_or(auto, InputChoice::Fixed)
+    }
+}
+
+impl From<&ServeArgs> for Limits {
+    fn from(args: &ServeArgs) -> Self {
+        Limits {
+            queue_bytes: args.queue_bytes,
+            max_connections: args.max_connections as usize,
+            idle_timeout: Duration::from_secs(args.idle_timeout),
         }
     }
 }
@@ -80,7 +97,7 @@ impl TryFrom<&AnonymizeArgs> for Config {
         Ok(Config {
             anonymizer: Arc::new(Anonymizer::new(policy)?),
             proxies: TrustedProxies::new(args.trusted_proxies.iter().copied()),
-            input_format: args.format.into(),
+            input: args.format.choice(InputChoice::PerInput),
             output: args.output_format.into(),
             threads: args.threads.map_or_else(super::all_cores, usize::from),
             max_line: args.max_line_bytes,
@@ -97,7 +114,7 @@ impl TryFrom<&ServeArgs> for Config {
         Ok(Config {
             anonymizer: Arc::new(Anonymizer::new(policy)?),
             proxies: TrustedProxies::default(),
-            input_format: args.format.into(),
+            input: args.format.choice(InputChoice::PerLine),
             output: args.output_format.into(),
             threads: super::all_cores(),
             max_line: DEFAULT_MAX_LINE,
@@ -118,7 +135,7 @@ pub(super) fn open_log_file(path: &Path, args: &LogFileArgs) -> anyhow::Result<L
         file = file.keep(keep);
     }
     if let Some(days) = args.max_age_days {
-        file = file.max_age(std::time::Duration::from_secs(days.saturating_mul(86_400)));
+        file = file.max_age(Duration::from_secs(days.saturating_mul(86_400)));
     }
     file.open_now()
         .with_context(|| format!("cannot open {} for writing", path.display()))?;

@@ -25,6 +25,7 @@ use args::{Cli, Command};
 
 /// Runs one command; the exit code says how it went, an error that it could not run.
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    keep_keys_out_of_dumps()?;
     match cli.command {
         Command::Anonymize(args) => anonymize::run(&args),
         Command::Explain(args) => explain::run(&args),
@@ -32,6 +33,23 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Routes(args) => routes::run(&args),
         Command::Serve(args) => serve::run(&args),
     }
+}
+
+/// Day keys and a visitor secret live in this process's memory for the whole run: no core
+/// file may be written (`RLIMIT_CORE` 0) and, on Linux, the process is not dumpable
+/// (`PR_SET_DUMPABLE` 0: no core dump through a pipe handler either, and other processes
+/// of the same user cannot attach a debugger or read its memory).
+fn keep_keys_out_of_dumps() -> anyhow::Result<()> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = Rlimit {
+        current: Some(0),
+        maximum: getrlimit(Resource::Core).maximum,
+    };
+    setrlimit(Resource::Core, limit).context("cannot disable core dumps")?;
+    #[cfg(target_os = "linux")]
+    rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+        .context("cannot make the process undumpable")?;
+    Ok(())
 }
 
 /// Replaces control characters so that a message cannot drive the terminal.

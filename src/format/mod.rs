@@ -138,6 +138,7 @@ pub(crate) fn push_visitor(out: &mut Vec<u8>, visitor: VisitorId) {
     }
 }
 
+#[cfg(feature = "cli")]
 /// The value of a visitor pseudonym as [`push_visitor`] writes it (exactly 16 lower-case
 /// hex digits), or `None` for any other text.
 pub(crate) fn read_visitor(text: &[u8]) -> Option<u64> {

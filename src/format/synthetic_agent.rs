@@ -6,9 +6,11 @@
 //! browser and OS family.
 
 use super::push_decimal;
+#[cfg(feature = "cli")]
 use crate::anonymize::user_agent::{classify_user_agent, families};
 use crate::record::UserAgentClass;
 
+#[cfg(feature = "cli")]
 /// Whether `agent` is the synthetic user agent that [`UserAgentClass::write_synthetic`]
 /// writes for some class: anonlog's reduced form, as its CLF output holds it.
 ///

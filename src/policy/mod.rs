@@ -323,7 +323,8 @@ pub enum PolicyError {
         #[source]
         source: std::io::Error,
     },
-    /// The TOML is malformed or has an unknown key or a wrong type.
+    /// The TOML is malformed or has an unknown key or a wrong type. The message names the
+    /// place, never the file's text.
     #[error("invalid policy: {0}")]
     Toml(String),
     /// A preset name that does not exist.
@@ -349,6 +350,19 @@ pub enum PolicyError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// The parser's message and line, never the file's text (a key file passed as a policy
+/// must not be echoed): quoted values are left out; an unknown key's name stays, so that a
+/// typo can be found.
+fn toml_error(e: &toml::de::Error, text: &str) -> PolicyError {
+    let parts: Vec<&str> = e.message().trim().split('"').step_by(2).collect();
+    let mut shown = parts.join("\"…\"").replace('\n', "; ");
+    if let Some(span) = e.span() {
+        let line = text.get(..span.start).unwrap_or("").matches('\n').count() + 1;
+        shown.push_str(&format!(" (line {line})"));
+    }
+    PolicyError::Toml(shown)
 }
 
 fn preset_names() -> String {
@@ -384,8 +398,7 @@ impl Policy {
 
     /// Parses and validates a policy from TOML text.
     pub fn from_toml_str(text: &str) -> Result<Self, PolicyError> {
-        let mut table: toml::Table =
-            toml::from_str(text).map_err(|e| PolicyError::Toml(e.to_string()))?;
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| toml_error(&e, text))?;
         let policy = match table.remove("preset") {
             None => Self::deserialize_table(table)?,
             Some(toml::Value::String(name)) => {
@@ -394,7 +407,7 @@ impl Policy {
                     .find(|(n, _)| *n == name)
                     .ok_or(PolicyError::UnknownPreset { name })?;
                 let mut merged: toml::Table =
-                    toml::from_str(base).map_err(|e| PolicyError::Toml(e.to_string()))?;
+                    toml::from_str(base).map_err(|e| toml_error(&e, base))?;
                 merge(&mut merged, table);
                 Self::deserialize_table(merged)?
             }
@@ -410,7 +423,7 @@ impl Policy {
     }
 
     fn deserialize_table(table: toml::Table) -> Result<Self, PolicyError> {
-        Self::deserialize(table).map_err(|e| PolicyError::Toml(e.to_string()))
+        Self::deserialize(table).map_err(|e| toml_error(&e, ""))
     }
 
     /// Reads, parses and validates a policy file.

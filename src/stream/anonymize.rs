@@ -20,6 +20,19 @@ use crate::record::{AnonRecord, RawRecord};
 /// Lines examined to detect an input's format before falling back to combined.
 const DETECT_LINES: usize = 100;
 
+/// How the input format is chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputChoice {
+    /// Always this format.
+    Fixed(InputFormat),
+    /// Detected per input from its first lines, then kept for the whole input.
+    PerInput,
+    /// Detected for every line on its own (a receiver of many senders: no sender decides
+    /// how another's lines are read). With [`OutputChoice::Same`] each record keeps its
+    /// own line's format.
+    PerLine,
+}
+
 /// How the output format is chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputChoice {
@@ -36,8 +49,8 @@ pub struct Config {
     pub anonymizer: Arc<Anonymizer>,
     /// Proxies whose `X-Forwarded-For` values are believed (JSON input).
     pub proxies: TrustedProxies,
-    /// The input format, or `None` to detect it per input.
-    pub input_format: Option<InputFormat>,
+    /// The input format, or how it is detected.
+    pub input: InputChoice,
     /// The output format.
     pub output: OutputChoice,
     /// Worker threads.
@@ -60,7 +73,7 @@ pub struct RejectCount {
 pub struct InputSummary {
     /// The input's name.
     pub name: String,
-    /// The format it was read as (`None` if it had no lines).
+    /// The format it was read as (`None` if it had no lines or was detected per line).
     pub format: Option<InputFormat>,
     /// Non-blank lines read.
     pub lines: u64,
@@ -176,7 +189,7 @@ impl Drop for Worker {
 
 /// What one chunk gives.
 struct Done {
-    format: InputFormat,
+    format: Option<InputFormat>,
     out: Vec<u8>,
     lines: u64,
     written: u64,
@@ -186,16 +199,19 @@ struct Done {
 }
 
 impl Job for AnonymizeJob {
-    type Tag = InputFormat;
+    /// The input's format, or `None` to detect it line by line.
+    type Tag = Option<InputFormat>;
     type Worker = Worker;
     type Output = Done;
 
     /// The format given, or the first line that parses decides; lines before it are
     /// rejected by the parser like any malformed line. Input with no such line is read as
     /// combined.
-    fn tag(&self, state: &mut Option<InputFormat>, chunk: &Chunk) -> InputFormat {
-        if let Some(format) = self.config.input_format {
-            return format;
+    fn tag(&self, state: &mut Option<Option<InputFormat>>, chunk: &Chunk) -> Option<InputFormat> {
+        match self.config.input {
+            InputChoice::Fixed(format) => return Some(format),
+            InputChoice::PerLine => return None,
+            InputChoice::PerInput => {}
         }
         if state.is_none() {
             let detected = chunk
@@ -205,9 +221,11 @@ impl Job for AnonymizeJob {
                 .take(DETECT_LINES)
                 .find_map(InputFormat::detect);
             let has_lines = !chunk.data.trim_ascii().is_empty();
-            *state = detected.or(has_lines.then_some(InputFormat::Combined));
+            *state = detected
+                .or(has_lines.then_some(InputFormat::Combined))
+                .map(Some);
         }
-        state.unwrap_or(InputFormat::Combined)
+        state.flatten().or(Some(InputFormat::Combined))
     }
 
     fn worker(&self) -> Worker {
@@ -218,25 +236,10 @@ impl Job for AnonymizeJob {
         }
     }
 
-    fn process(&self, worker: &mut Worker, batch: &Batch<InputFormat>) -> Done {
+    fn process(&self, worker: &mut Worker, batch: &Batch<Option<InputFormat>>) -> Done {
         let config = &self.config;
-        let format = batch.tag;
-        let index = match worker.parsers.iter().position(|p| p.format() == format) {
-            Some(i) => i,
-            None => {
-                let policy = config.anonymizer.policy();
-                let parser = LineParser::new(format, policy, config.proxies.clone());
-                worker.parsers.push(parser);
-                worker.parsers.len() - 1
-            }
-        };
-        let parser = &worker.parsers[index];
-        let output = match config.output {
-            OutputChoice::Same => format.same_output(),
-            OutputChoice::Fixed(f) => f,
-        };
         let mut done = Done {
-            format,
+            format: batch.tag,
             out: self.buffers.take(),
             lines: 0,
             written: 0,
@@ -247,15 +250,37 @@ impl Job for AnonymizeJob {
             done.lines += 1;
             done.rejects.push((Reject::Oversized, line_no));
         }
-        let parsed: Vec<(u64, Result<RawRecord<'_>, Reject>)> = batch
+        let lines: Vec<(u64, &[u8], InputFormat)> = batch
             .chunk
             .lines()
             .filter(|(_, line)| !line.trim_ascii().is_empty())
-            .map(|(line_no, line)| (line_no, parser.parse(line)))
+            .map(|(line_no, line)| {
+                let format = batch
+                    .tag
+                    .or_else(|| InputFormat::detect(line))
+                    .unwrap_or(InputFormat::Combined);
+                (line_no, line, format)
+            })
+            .collect();
+        for &(_, _, format) in &lines {
+            if !worker.parsers.iter().any(|p| p.format() == format) {
+                let policy = config.anonymizer.policy();
+                let parser = LineParser::new(format, policy, config.proxies.clone());
+                worker.parsers.push(parser);
+            }
+        }
+        let parsers = &worker.parsers;
+        let parsed: Vec<(u64, InputFormat, Result<RawRecord<'_>, Reject>)> = lines
+            .into_iter()
+            .map(|(line_no, line, format)| {
+                let parser = parsers.iter().find(|p| p.format() == format);
+                let parsed = parser.map_or(Err(Reject::Malformed), |p| p.parse(line));
+                (line_no, format, parsed)
+            })
             .collect();
         let mut newest = None;
         if let Some(order) = &worker.day_order {
-            let days = parsed.iter().filter_map(|(_, r)| r.as_ref().ok());
+            let days = parsed.iter().filter_map(|(_, _, r)| r.as_ref().ok());
             let last = days.map(|raw| raw.time().utc_day()).max();
             // Closed: the run failed or ended early, and nothing more is written.
             let Some(before) = order.pass(batch.seq, last) else {
@@ -264,10 +289,14 @@ impl Job for AnonymizeJob {
             newest = before;
             done.newest_day = before.max(last);
         }
-        for (line_no, parsed) in parsed {
+        for (line_no, format, parsed) in parsed {
             done.lines += 1;
             match parsed {
                 Ok(raw) => {
+                    let output = match config.output {
+                        OutputChoice::Same => format.same_output(),
+                        OutputChoice::Fixed(f) => f,
+                    };
                     newest = newest.max(Some(raw.time().utc_day()));
                     let newest = newest.unwrap_or(i64::MIN);
                     config
@@ -312,7 +341,7 @@ impl Collect<Done> for Writer<'_> {
             .rejected
             .fetch_add(done.rejects.len() as u64, Ordering::Relaxed);
         let summary = &mut self.summaries[input];
-        summary.format = Some(done.format);
+        summary.format = done.format.or(summary.format);
         summary.lines += done.lines;
         summary.written += done.written;
         for (reason, line) in done.rejects {

@@ -47,6 +47,8 @@ pub struct LineReader<R> {
     skipping: Option<u64>,
     /// Oversized lines not yet handed out.
     oversized: Vec<u64>,
+    /// Where the bytes of an oversized line are read.
+    scratch: Vec<u8>,
     eof: bool,
     bytes_read: u64,
 }
@@ -61,6 +63,7 @@ impl<R: Read> LineReader<R> {
             carry: Vec::new(),
             skipping: None,
             oversized: Vec::new(),
+            scratch: Vec::new(),
             eof: false,
             bytes_read: 0,
         }
@@ -86,21 +89,26 @@ impl<R: Read> LineReader<R> {
             }
             buf.clear();
             buf.append(&mut self.carry);
-            let start = buf.len();
-            buf.resize(start + chunk_bytes.max(1), 0);
-            let n = loop {
-                match self.reader.read(&mut buf[start..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                        if stop.load(Ordering::Relaxed) {
-                            self.eof = true;
-                            return Ok(None);
-                        }
-                    }
-                    Err(e) => return Err(e),
+            let read = if self.skipping.is_some() {
+                // Bytes of an oversized line are read into a buffer made once, not into a
+                // chunk buffer grown and zeroed again for every read of a long line.
+                self.scratch.resize(chunk_bytes.max(1), 0);
+                let read = read_some(&mut self.reader, &mut self.scratch, stop)?;
+                if let Some(n) = read {
+                    buf.extend_from_slice(&self.scratch[..n]);
                 }
+                read
+            } else {
+                let start = buf.len();
+                buf.resize(start + chunk_bytes.max(1), 0);
+                let read = read_some(&mut self.reader, &mut buf[start..], stop)?;
+                buf.truncate(start + read.unwrap_or(0));
+                read
             };
-            buf.truncate(start + n);
+            let Some(n) = read else {
+                self.eof = true;
+                return Ok(None);
+            };
             self.bytes_read += n as u64;
             if n == 0 {
                 self.eof = true;
@@ -183,6 +191,25 @@ impl<R: Read> LineReader<R> {
         };
         self.line += lines;
         chunk
+    }
+}
+
+/// One read, retried when a signal interrupts it; `None` when `stop` was raised meanwhile.
+fn read_some(
+    reader: &mut impl Read,
+    buf: &mut [u8],
+    stop: &AtomicBool,
+) -> io::Result<Option<usize>> {
+    loop {
+        match reader.read(buf) {
+            Ok(n) => return Ok(Some(n)),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                if stop.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 

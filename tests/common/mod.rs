@@ -116,3 +116,67 @@ pub fn run_anonlog(args: &[&str], stdin: &[u8]) -> std::process::Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
 }
+
+/// A fresh empty directory for one test.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("anonlog-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+/// The highest resident memory of process `pid` so far, in KiB (`VmHWM`).
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Sends SIGTERM to `child` and waits for it to end; returns its exit code.
+pub fn terminate(child: &mut std::process::Child) -> Option<i32> {
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    child.wait().expect("wait").code()
+}
+
+/// The statistics `serve` wrote to `path` (`Null` while there are none).
+pub fn serve_stats(path: &std::path::Path) -> serde_json::Value {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Waits up to `secs` seconds until the statistics at `path` satisfy `done`.
+pub fn wait_for_stats(
+    path: &std::path::Path,
+    secs: u64,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let stats = serve_stats(path);
+        if done(&stats) {
+            return stats;
+        }
+        assert!(std::time::Instant::now() < deadline, "stats: {stats}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Asserts `received = written + rejected + not_syslog + dropped` in final statistics.
+pub fn assert_all_accounted(stats: &serde_json::Value) {
+    let n = |key: &str| {
+        stats[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key}: {stats}"))
+    };
+    assert_eq!(
+        n("received"),
+        n("written") + n("rejected") + n("not_syslog") + n("dropped"),
+        "{stats}"
+    );
+    assert_eq!(n("in_flight"), 0, "{stats}");
+}

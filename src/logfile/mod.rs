@@ -1,14 +1,17 @@
-//! Log files: opening for appending (repairing a torn last line left by a crash) and the
-//! fsync policy.
+//! Log files: opening for appending (never through a link, repairing a torn last line left
+//! by a crash or a failed write), rotation, retention and the fsync policy.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+mod open;
+
+use std::fs::{self, File};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::time::Timestamp;
+pub use open::{FileId, open_append, replace_file};
 
 /// When written records are forced to stable storage with `fsync`.
 ///
@@ -88,61 +91,6 @@ impl SyncTimer {
     }
 }
 
-/// Opens `path` for appending whole lines (`O_APPEND`), creating it with permission bits
-/// `mode` (Unix) if it does not exist.
-///
-/// A process killed in the middle of a write can leave a last line without its line break.
-/// Appending after it would glue the next record to a fragment, so the fragment is cut off
-/// first: the file is truncated after its last complete line. What is cut was never a whole
-/// record.
-pub fn open_append(path: &Path, mode: u32) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true).append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(mode);
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(path)?;
-    repair_torn_tail(&mut file)?;
-    Ok(file)
-}
-
-/// Truncates a regular file after its last line break, if it does not end with one.
-fn repair_torn_tail(file: &mut File) -> io::Result<()> {
-    let meta = file.metadata()?;
-    let len = meta.len();
-    if !meta.is_file() || len == 0 {
-        return Ok(());
-    }
-    let mut last = [0u8; 1];
-    file.seek(SeekFrom::Start(len - 1))?;
-    file.read_exact(&mut last)?;
-    if last[0] == b'\n' {
-        return Ok(());
-    }
-    // Search backwards for the last complete line.
-    const STEP: u64 = 64 << 10;
-    let mut end = len;
-    let mut buf = vec![0u8; usize::try_from(STEP).unwrap_or(65_536)];
-    let keep = loop {
-        let start = end.saturating_sub(STEP);
-        let chunk = &mut buf[..usize::try_from(end - start).unwrap_or(0)];
-        file.seek(SeekFrom::Start(start))?;
-        file.read_exact(chunk)?;
-        if let Some(i) = memchr::memrchr(b'\n', chunk) {
-            break start + i as u64 + 1;
-        }
-        if start == 0 {
-            break 0;
-        }
-        end = start;
-    };
-    file.set_len(keep)
-}
-
 /// An append-only log file: whole batches of lines, rotation by size and UTC day,
 /// retention, an fsync policy, a torn last line repaired on open, and reopening on SIGHUP
 /// for logrotate.
@@ -165,6 +113,8 @@ pub struct LogFile {
     size: u64,
     /// UTC day the open file's records belong to.
     day: i64,
+    /// A failed write left a fragment that could not be cut off yet.
+    torn: bool,
 }
 
 impl LogFile {
@@ -182,6 +132,7 @@ impl LogFile {
             sync: SyncTimer::new(Fsync::default()),
             size: 0,
             day: 0,
+            torn: false,
         }
         .reopen_on_sighup(true)
     }
@@ -256,6 +207,7 @@ impl LogFile {
                 create_dir_all(dir)?;
             }
             let file = open_append(&self.path, self.file_mode)?;
+            self.torn = false;
             let meta = file.metadata()?;
             self.size = meta.len();
             // An existing file holds the records of the day it was last written.
@@ -372,6 +324,10 @@ impl LogFile {
 
     /// Appends one batch of whole lines with one write (`O_APPEND` keeps concurrent
     /// writers' lines apart), rotating first when due and syncing as the policy says.
+    ///
+    /// A write that fails part way (a full disk) is cut back before anything else is
+    /// appended: with no other writer on the file, nothing of the failed batch stays;
+    /// otherwise the file is cut after its last whole line.
     pub fn append(&mut self, lines: &[u8]) -> io::Result<()> {
         self.reopen_if_signalled()?;
         let now = Timestamp::now();
@@ -379,8 +335,18 @@ impl LogFile {
         if self.due_for_rotation(now) {
             self.rotate(now)?;
         }
+        let torn = std::mem::take(&mut self.torn);
         let file = self.open()?;
-        file.write_all(lines)?;
+        let appended = if torn {
+            open::repair_torn_tail(file).map_err(|e| (e, true))
+        } else {
+            Ok(())
+        }
+        .and_then(|()| open::append_batch(file, lines));
+        if let Err((error, torn)) = appended {
+            self.torn = torn;
+            return Err(error);
+        }
         if let Some(file) = &self.file {
             self.sync.written(file)?;
         }
@@ -463,34 +429,4 @@ fn create_dir_all(dir: &Path) -> io::Result<()> {
 #[cfg(not(unix))]
 fn create_dir_all(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn torn_last_lines_are_cut_whole_lines_kept() {
-        let dir = std::env::temp_dir().join(format!("anonlog-logfile-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("a.log");
-        for (before, after) in [
-            ("one\ntwo\nthr", "one\ntwo\n"),
-            ("one\ntwo\n", "one\ntwo\n"),
-            ("torn", ""),
-            ("", ""),
-        ] {
-            std::fs::write(&path, before).expect("write");
-            let mut file = open_append(&path, 0o640).expect("open");
-            std::io::Write::write_all(&mut file, b"next\n").expect("append");
-            drop(file);
-            let text = std::fs::read_to_string(&path).expect("read");
-            assert_eq!(text, format!("{after}next\n"), "{before:?}");
-        }
-        let long = format!("{}\n{}", "x".repeat(200_000), "y".repeat(100_000));
-        std::fs::write(&path, &long).expect("write");
-        drop(open_append(&path, 0o640).expect("open"));
-        assert_eq!(std::fs::metadata(&path).expect("meta").len(), 200_001);
-        std::fs::remove_dir_all(&dir).expect("cleanup");
-    }
 }
