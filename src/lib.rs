@@ -14,6 +14,8 @@ pub mod policy;
 pub mod record;
 #[cfg(feature = "layer")]
 pub mod sink;
+#[cfg(any(feature = "cli", feature = "layer"))]
+pub mod stats;
 #[cfg(feature = "cli")]
 pub mod stream;
 pub mod time;

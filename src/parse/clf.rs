@@ -50,14 +50,37 @@ impl TimeCache {
     }
 }
 
-/// Parses one line (without its line break).
-pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine<'a>, Reject> {
+/// The fields of a line, decoded, before any of them is judged.
+pub(crate) struct ClfFields<'a> {
+    /// The client column.
+    pub(crate) host: &'a [u8],
+    /// The ident column (anonlog writes its visitor pseudonym there).
+    pub(crate) ident: &'a [u8],
+    /// The user column: anything up to the ` [` of the time.
+    pub(crate) user: &'a [u8],
+    pub(crate) time: Timestamp,
+    pub(crate) method: Cow<'a, [u8]>,
+    pub(crate) target: Cow<'a, [u8]>,
+    pub(crate) protocol: Cow<'a, [u8]>,
+    pub(crate) status: u16,
+    pub(crate) bytes: Option<u64>,
+    /// Referrer and user agent of the combined format; `None` in the common format.
+    pub(crate) combined: Option<(Cow<'a, [u8]>, Cow<'a, [u8]>)>,
+}
+
+/// Splits one line (without its line break) into its fields: the one CLF tokenizer, for
+/// the decoder below and for the statistics over anonymized logs.
+pub(crate) fn split_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfFields<'a>, Reject> {
     let mut rest = line;
     let host = token(&mut rest).ok_or(Reject::Malformed)?;
-    // Ident and user are dropped; the user field can hold anything up to the ` [`.
+    // The user field can hold anything up to the ` [`.
     let open = memchr::memchr(b'[', rest)
         .filter(|&i| i > 0 && rest[i - 1] == b' ')
         .ok_or(Reject::Malformed)?;
+    let (ident, user) = match memchr::memchr(b' ', &rest[..open - 1]) {
+        Some(space) => (&rest[..space], &rest[space + 1..open - 1]),
+        None => (&rest[..open - 1], &b""[..]),
+    };
     rest = &rest[open + 1..];
     let close = memchr::memchr(b']', rest).ok_or(Reject::Malformed)?;
     let time = times
@@ -74,33 +97,53 @@ pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine
     let bytes = parse_bytes(bytes).ok_or(Reject::InvalidBytes)?;
     let (method, target, protocol) = request_fields(request)?;
 
-    let combined = rest.first() == Some(&b'"');
-    let (referrer, user_agent) = if combined {
+    let combined = if rest.first() == Some(&b'"') {
         let referrer = quoted(&mut rest).ok_or(Reject::Malformed)?;
         rest = rest.strip_prefix(b" ").ok_or(Reject::Malformed)?;
         let agent = quoted(&mut rest).ok_or(Reject::Malformed)?;
         if !(rest.is_empty() || rest[0] == b' ') {
             return Err(Reject::Malformed);
         }
-        (referrer, agent)
+        Some((referrer, agent))
     } else if rest.is_empty() {
-        (Cow::Borrowed(&b""[..]), Cow::Borrowed(&b""[..]))
+        None
     } else {
         return Err(Reject::Malformed);
     };
-    // Built in place: this is the hot path of the command-line tool.
-    let record = RawRecord {
+    Ok(ClfFields {
+        host,
+        ident,
+        user,
         time,
-        client: ClientAddr::Text(Cow::Borrowed(host)),
         method,
         target,
-        route: None,
         protocol,
+        status,
+        bytes,
+        combined,
+    })
+}
+
+/// Parses one line (without its line break). Ident and user are dropped.
+pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine<'a>, Reject> {
+    let f = split_clf(line, times)?;
+    let combined = f.combined.is_some();
+    let (referrer, user_agent) = f
+        .combined
+        .unwrap_or((Cow::Borrowed(&b""[..]), Cow::Borrowed(&b""[..])));
+    // Built in place: this is the hot path of the command-line tool.
+    let record = RawRecord {
+        time: f.time,
+        client: ClientAddr::Text(Cow::Borrowed(f.host)),
+        method: f.method,
+        target: f.target,
+        route: None,
+        protocol: f.protocol,
         host: Cow::Borrowed(b""),
         user_agent,
         referrer,
-        status: Some(status),
-        bytes,
+        status: Some(f.status),
+        bytes: f.bytes,
         time_to_head: None,
         duration: None,
         outcome: None,
