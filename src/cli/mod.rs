@@ -8,6 +8,7 @@ mod config;
 mod explain;
 mod progress;
 mod serve;
+mod stats;
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -28,6 +29,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain(args) => explain::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Stats(args) => stats::run(&args),
     }
 }
 

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 
+use super::merge::merge_partials;
 use super::{Aggregate, Facts};
 use crate::anonymize::classify_user_agent;
 use crate::parse::Reject;
@@ -315,11 +316,7 @@ pub fn aggregate(
     let progress = Arc::new(Progress::default());
     let outcome = runner::run(&job, inputs, &mut summaries, settings, stop, &progress)?;
     let parts = std::mem::take(&mut *job.finished.lock().unwrap_or_else(|e| e.into_inner()));
-    let mut total = Aggregate::default();
-    for part in parts {
-        total.merge(part);
-    }
-    Ok((total, summaries.0, outcome))
+    Ok((merge_partials(parts), summaries.0, outcome))
 }
 
 #[cfg(test)]
