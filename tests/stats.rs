@@ -124,7 +124,14 @@ fn anonymized(dir: &Path) -> (PathBuf, PathBuf, BTreeMap<String, usize>, PathBuf
     std::fs::write(&raw, log).expect("write");
     let (clf, json) = (dir.join("anon.log"), dir.join("anon.json"));
     anonlog(&["anonymize", "-o", path(&clf), path(&raw)]);
-    anonlog(&["anonymize", "--output-format", "json", "-o", path(&json), path(&raw)]);
+    anonlog(&[
+        "anonymize",
+        "--output-format",
+        "json",
+        "-o",
+        path(&json),
+        path(&raw),
+    ]);
     (clf, json, visitors, raw)
 }
 
@@ -143,7 +150,12 @@ fn visitors_are_exact_from_pseudonyms_in_clf_and_json() {
         .lines()
         .map(|l| {
             let after = l.split("\" ").nth(1).expect("status and bytes");
-            after.split(' ').nth(1).expect("bytes").parse::<u64>().expect("number")
+            after
+                .split(' ')
+                .nth(1)
+                .expect("bytes")
+                .parse::<u64>()
+                .expect("number")
         })
         .sum();
     let from_clf = report(&[path(&clf)]);
@@ -167,7 +179,10 @@ fn visitors_are_exact_from_pseudonyms_in_clf_and_json() {
         );
     }
     assert_eq!(from_clf["tables"]["pages"], from_json["tables"]["pages"]);
-    assert_eq!(from_clf["tables"]["browsers"], from_json["tables"]["browsers"]);
+    assert_eq!(
+        from_clf["tables"]["browsers"],
+        from_json["tables"]["browsers"]
+    );
     // A raw log is refused, line by line.
     let out = Command::new(BIN)
         .args(["stats", "--format", "json", path(&raw)])
@@ -184,7 +199,14 @@ fn the_shipped_sample_reads_the_same_in_both_formats() {
     let dir = scratch("sample");
     let (clf, json) = (dir.join("a.log"), dir.join("a.json"));
     anonlog(&["anonymize", "-o", path(&clf), sample]);
-    anonlog(&["anonymize", "--output-format", "json", "-o", path(&json), sample]);
+    anonlog(&[
+        "anonymize",
+        "--output-format",
+        "json",
+        "-o",
+        path(&json),
+        sample,
+    ]);
     let (a, b) = (report(&[path(&clf)]), report(&[path(&json)]));
     assert_eq!(a["totals"]["requests"], 12);
     assert_eq!(a["totals"], b["totals"]);
@@ -209,7 +231,12 @@ fn merged_partials_equal_the_report_of_all_records() {
     anonlog(&["stats", "--partial", "-o", path(&sa), path(&pa)]);
     anonlog(&["stats", "--partial", "-o", path(&sb), path(&pb)]);
     let merged: Value = serde_json::from_str(&anonlog(&[
-        "stats", "merge", "--format", "json", path(&sa), path(&sb),
+        "stats",
+        "merge",
+        "--format",
+        "json",
+        path(&sa),
+        path(&sb),
     ]))
     .expect("JSON");
     assert_eq!(merged, report(&[path(&clf)]));
@@ -242,7 +269,10 @@ fn a_safe_release_has_no_row_under_k_and_states_its_rules() {
         }
     }
     let explained = anonlog(&["explain", "--min-visitors", "25", "--epsilon", "0.5"]);
-    assert!(explained.contains("fewer than 25 distinct visitors"), "{explained}");
+    assert!(
+        explained.contains("fewer than 25 distinct visitors"),
+        "{explained}"
+    );
     assert!(explained.contains("ε = 0.5"), "{explained}");
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
@@ -257,7 +287,8 @@ fn gzip_input_and_every_format() {
         std::fs::File::create(&gz).expect("create"),
         flate2::Compression::fast(),
     );
-    enc.write_all(&std::fs::read(&clf).expect("read")).expect("gzip");
+    enc.write_all(&std::fs::read(&clf).expect("read"))
+        .expect("gzip");
     enc.finish().expect("gzip");
     assert_eq!(report(&[path(&gz)]), report(&[path(&clf)]));
     let csv = anonlog(&["stats", "--format", "csv", path(&clf)]);
@@ -278,7 +309,11 @@ fn goaccess(log: &Path, report: &Path) -> Value {
         .arg(report)
         .output()
         .expect("goaccess runs (apt-get install goaccess)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&std::fs::read(report).expect("report")).expect("JSON")
 }
 
@@ -324,7 +359,11 @@ fn the_html_report_renders_in_chromium() {
         .arg(format!("file://{}", path(&html)))
         .output()
         .expect("chromium runs (apt-get install chromium)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(
         dom.contains(&format!("id=\"total-visitors\">{visitors}<")),

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use super::args::{
-    AnonymizeArgs, FormatArg, FsyncArg, LogFileArgs, NoticeArg, OutputArg, PolicyArgs,
-    ReleaseArgs, ReportFormatArg, ServeArgs,
+    AnonymizeArgs, FormatArg, FsyncArg, LogFileArgs, NoticeArg, OutputArg, PolicyArgs, ReleaseArgs,
+    ReportFormatArg, ServeArgs,
 };
 use anonlog::anonymize::TrustedProxies;
 use anonlog::explain::NoticeFormat;
