@@ -10,7 +10,25 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::release::OTHER;
 use super::{Facts, Table};
+
+/// Bounds on an aggregate's memory, per day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most distinct pseudonyms kept.
+    pub visitors: usize,
+    /// Most rows per table.
+    pub keys: usize,
+}
+
+impl Limits {
+    /// No bound: the command line's exact aggregates.
+    pub const NONE: Self = Self {
+        visitors: usize::MAX,
+        keys: usize::MAX,
+    };
+}
 
 /// A visitor-day's (or the anonymous records') totals.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,8 +70,15 @@ pub struct Day {
 }
 
 impl Day {
-    fn count(&mut self, table: Table, key: &str, visitor: Option<u64>) {
+    /// Counts a request in a row; a table that has `max_keys` rows already counts a new
+    /// key in [`OTHER`] instead.
+    fn count(&mut self, table: Table, key: &str, visitor: Option<u64>, max_keys: usize) {
         let rows = self.tables.entry(table).or_default();
+        let key = if rows.len() < max_keys || rows.contains_key(key) {
+            key
+        } else {
+            OTHER
+        };
         let row = match rows.get_mut(key) {
             Some(row) => row,
             None => rows.entry(key.into()).or_default(),
@@ -121,48 +146,63 @@ pub struct Aggregate {
 impl Aggregate {
     /// Counts one record.
     pub fn add(&mut self, f: &Facts<'_>) {
+        self.add_bounded(f, &Limits::NONE);
+    }
+
+    /// Counts one record within `limits`: a visitor beyond the day's limit counts as a
+    /// record without pseudonym, a key beyond a table's limit in its [`OTHER`] row.
+    pub fn add_bounded(&mut self, f: &Facts<'_>, limits: &Limits) {
         let day = self.days.entry(f.day).or_default();
         let view = f.is_page_view();
-        let tally = match f.visitor {
+        let known = |v: &u64| day.visitors.len() < limits.visitors || day.visitors.contains_key(v);
+        let v = f.visitor.filter(known);
+        let tally = match v {
             Some(v) => day.visitors.entry(v).or_default(),
             None => &mut day.anonymous,
         };
         tally.requests += 1;
         tally.bytes += f.bytes.unwrap_or(0);
         tally.views += u64::from(view);
-        let v = f.visitor;
-        day.count(Table::Clients, if f.bot { "bots" } else { "people" }, v);
-        day.count(Table::Hours, f.hour_key(), v);
-        day.count(Table::Methods, f.method.unwrap_or("OTHER"), v);
+        let mut count = |table, key: &str| day.count(table, key, v, limits.keys);
+        count(Table::Clients, if f.bot { "bots" } else { "people" });
+        count(Table::Hours, f.hour_key());
+        count(Table::Methods, f.method.unwrap_or("OTHER"));
         if let Some(status) = f.status {
-            let code = status.to_string();
-            day.count(Table::StatusCodes, &code, v);
-            day.count(Table::StatusClasses, &format!("{}xx", status / 100), v);
+            // Status codes are three digits (the readers accept nothing else).
+            let digits =
+                [status / 100, status / 10, status].map(|d| b"0123456789"[usize::from(d % 10)]);
+            count(
+                Table::StatusCodes,
+                std::str::from_utf8(&digits).unwrap_or("-"),
+            );
+            let class =
+                ["1xx", "2xx", "3xx", "4xx", "5xx"].get(usize::from(status / 100).wrapping_sub(1));
+            count(Table::StatusClasses, class.copied().unwrap_or("-"));
             if status == 404 {
-                day.count(Table::NotFound, f.path, v);
+                count(Table::NotFound, f.path);
             }
         }
         if !f.bot {
             if let Some(browser) = f.browser {
-                day.count(Table::Browsers, browser, v);
+                count(Table::Browsers, browser);
             }
             if let Some(os) = f.os {
                 match f.os_version {
-                    Some(version) => day.count(Table::Os, &format!("{os} {version}"), v),
-                    None => day.count(Table::Os, os, v),
+                    Some(version) => count(Table::Os, &format!("{os} {version}")),
+                    None => count(Table::Os, os),
                 }
             }
             if let Some(device) = f.device {
-                day.count(Table::Devices, device, v);
+                count(Table::Devices, device);
             }
         }
         if view {
-            day.count(Table::Pages, f.path, v);
+            count(Table::Pages, f.path);
             if let Some(referrer) = f.referrer {
-                day.count(Table::Referrers, referrer, v);
+                count(Table::Referrers, referrer);
             }
             if let Some(campaign) = f.campaign() {
-                day.count(Table::Campaigns, &campaign, v);
+                count(Table::Campaigns, &campaign);
             }
         }
     }

@@ -15,6 +15,8 @@
 //! `docs/stats.md` defines each number and says what the release rules protect against.
 
 pub mod aggregate;
+#[cfg(feature = "layer")]
+pub mod live;
 pub mod merge;
 pub mod noise;
 #[cfg(feature = "cli")]
@@ -23,6 +25,8 @@ pub mod release;
 pub mod render;
 
 use serde::{Deserialize, Serialize};
+
+use crate::record::{AnonRecord, SafeText, UserAgentClass, VisitorId};
 
 pub use aggregate::Aggregate;
 pub use release::{Report, Rules};
@@ -180,6 +184,29 @@ pub struct Facts<'a> {
     pub device: Option<&'a str>,
     /// Whether the client is a crawler, monitor or tool.
     pub bot: bool,
+}
+
+impl<'a> From<&'a AnonRecord> for Facts<'a> {
+    fn from(r: &'a AnonRecord) -> Self {
+        let time = r.time();
+        let agent = r.user_agent();
+        Self {
+            day: time.utc_day(),
+            hour: time.civil().hour,
+            visitor: r.visitor().map(VisitorId::as_u64),
+            method: r.method(),
+            path: r.path().as_str(),
+            query: r.query().map(SafeText::as_str),
+            status: r.status(),
+            bytes: r.bytes(),
+            referrer: r.referrer().map(SafeText::as_str),
+            browser: agent.map(UserAgentClass::browser),
+            os: agent.map(UserAgentClass::os),
+            os_version: None,
+            device: None,
+            bot: agent.is_some_and(UserAgentClass::is_bot),
+        }
+    }
 }
 
 impl Facts<'_> {

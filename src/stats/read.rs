@@ -179,6 +179,9 @@ fn read_json<R>(line: &[u8], f: impl FnOnce(&Facts<'_>) -> R) -> Result<R, Rejec
         return Err(Reject::NotAnonymized);
     }
     let visitor = pseudonym(l.visitor.as_deref())?;
+    if l.status.is_some_and(|s| !(100..1000).contains(&s)) {
+        return Err(Reject::InvalidStatus);
+    }
     fn text<'t>(t: &'t Option<Cow<'_, str>>) -> Option<Cow<'t, str>> {
         t.as_deref().map(|t| safe(Cow::Borrowed(t.as_bytes())))
     }
