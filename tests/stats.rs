@@ -169,7 +169,10 @@ fn visitors_are_exact_from_pseudonyms_in_clf_and_json() {
             .iter()
             .map(|d| {
                 let n = d["visitors"].as_u64().expect("visitors");
-                (d["date"].as_str().expect("date").to_owned(), n as usize)
+                (
+                    d["date"].as_str().expect("date").to_owned(),
+                    usize::try_from(n).expect("fits"),
+                )
             })
             .collect();
         assert_eq!(days, visitors);

@@ -65,8 +65,11 @@ pub(crate) struct ClfFields<'a> {
     pub(crate) status: u16,
     pub(crate) bytes: Option<u64>,
     /// Referrer and user agent of the combined format; `None` in the common format.
-    pub(crate) combined: Option<(Cow<'a, [u8]>, Cow<'a, [u8]>)>,
+    pub(crate) combined: Option<RefererAgent<'a>>,
 }
+
+/// The referrer and user-agent fields of the combined format, decoded.
+pub(crate) type RefererAgent<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
 
 /// Splits one line (without its line break) into its fields: the one CLF tokenizer, for
 /// the decoder below and for the statistics over anonymized logs.

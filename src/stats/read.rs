@@ -28,15 +28,15 @@ use crate::time::Timestamp;
 
 /// Text in anonlog's escaped form: borrowed when it already is, escaped anew otherwise
 /// (CLF fields come decoded from the tokenizer).
-fn safe(raw: Cow<'_, [u8]>) -> Cow<'_, str> {
-    if let Cow::Borrowed(b) = raw
+fn safe<'a>(raw: &Cow<'a, [u8]>) -> Cow<'a, str> {
+    if let Cow::Borrowed(b) = *raw
         && let Ok(text) = std::str::from_utf8(b)
         && is_safe(text)
     {
         return Cow::Borrowed(text);
     }
     let mut out = String::new();
-    escape(&raw, usize::MAX, &mut out);
+    escape(raw, usize::MAX, &mut out);
     Cow::Owned(out)
 }
 
@@ -108,14 +108,14 @@ fn read_clf<R>(
         return Err(Reject::NotAnonymized);
     }
     let visitor = pseudonym(ident)?;
-    let method = safe(fields.method);
-    let target = safe(fields.target);
+    let method = safe(&fields.method);
+    let target = safe(&fields.target);
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (&*target, None),
     };
     let (referrer, agent) = fields.combined.unwrap_or_default();
-    let referrer = safe(referrer);
+    let referrer = safe(&referrer);
     let referrer = present(&referrer);
     if !is_origin(referrer) {
         return Err(Reject::NotAnonymized);
@@ -183,11 +183,11 @@ fn read_json<R>(line: &[u8], f: impl FnOnce(&Facts<'_>) -> R) -> Result<R, Rejec
         return Err(Reject::InvalidStatus);
     }
     fn text<'t>(t: &'t Option<Cow<'_, str>>) -> Option<Cow<'t, str>> {
-        t.as_deref().map(|t| safe(Cow::Borrowed(t.as_bytes())))
+        t.as_deref().map(|t| safe(&Cow::Borrowed(t.as_bytes())))
     }
     let (method, path, query) = (
         text(&l.method),
-        safe(Cow::Borrowed(l.path.as_bytes())),
+        safe(&Cow::Borrowed(l.path.as_bytes())),
         text(&l.query),
     );
     let (referrer, browser, os) = (text(&l.referrer), text(&l.browser), text(&l.os));

@@ -570,8 +570,8 @@ mod tests {
             epsilon: Some(Fraction { num: 5, den: 1 }),
             ..Rules::default()
         };
-        let parts = rules.tables().count() as f64 + 1.0;
-        let scale = 3.0 * parts / 5.0;
+        let parts = rules.tables().count() as u64 + 1;
+        let scale = 3.0 * parts as f64 / 5.0;
         let mut rng = Seeded(42);
         let n = 20_000;
         let mut sum = 0.0;
@@ -589,7 +589,7 @@ mod tests {
                 &rules,
                 Some(&Budget {
                     epsilon: Fraction { num: 5, den: 1 },
-                    parts: parts as u64,
+                    parts,
                 }),
                 &mut |value, s| {
                     u64::try_from(
