@@ -4,7 +4,7 @@
 //! The pipeline is the same for the command line and for a live server:
 //!
 //! - [`Facts`]: what statistics read of one anonymized record (from a log line in
-//!   [`read`], from an [`AnonRecord`](crate::AnonRecord) in [`live`]);
+//!   [`read`], from an [`AnonRecord`] in [`live`]);
 //! - [`aggregate`]: per day, every row of every [`Table`] with the visitors (pseudonyms)
 //!   that reached it: exact, mergeable across inputs and servers ([`merge`]);
 //! - [`release`]: the numbers that are published: exact for the owner, or with a minimum
