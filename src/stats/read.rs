@@ -84,15 +84,20 @@ fn is_origin(referrer: Option<&str>) -> bool {
 }
 
 /// Reads one anonymized line and hands its facts to `f`.
+/// `None` for the layer's in-band reports of records dropped from a full queue (a JSON
+/// `"event"` record, a `# anonlog` comment in CLF): they are anonlog output, not records.
 fn read_line<R>(
     line: &[u8],
     times: &TimeCache,
     f: impl FnOnce(&Facts<'_>) -> R,
-) -> Result<R, Reject> {
-    if line.trim_ascii_start().starts_with(b"{") {
+) -> Result<Option<R>, Reject> {
+    let line = line.trim_ascii_start();
+    if line.starts_with(b"# anonlog ") {
+        Ok(None)
+    } else if line.starts_with(b"{") {
         read_json(line, f)
     } else {
-        read_clf(line, times, f)
+        read_clf(line, times, f).map(Some)
     }
 }
 
@@ -150,8 +155,10 @@ struct JsonLine<'a> {
     visitor: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     method: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    path: Cow<'a, str>,
+    #[serde(borrow, default)]
+    path: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    event: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     query: Option<Cow<'a, str>>,
     #[serde(default)]
@@ -172,8 +179,12 @@ struct JsonLine<'a> {
     bot: Option<bool>,
 }
 
-fn read_json<R>(line: &[u8], f: impl FnOnce(&Facts<'_>) -> R) -> Result<R, Reject> {
+fn read_json<R>(line: &[u8], f: impl FnOnce(&Facts<'_>) -> R) -> Result<Option<R>, Reject> {
     let l: JsonLine<'_> = serde_json::from_slice(line).map_err(|_| Reject::InvalidJson)?;
+    if l.event.is_some() {
+        return Ok(None);
+    }
+    let path = l.path.as_ref().ok_or(Reject::InvalidJson)?;
     let time: Timestamp = parse_rfc3339(l.time.as_bytes()).ok_or(Reject::InvalidTimestamp)?;
     if !is_network(l.network.as_deref()) {
         return Err(Reject::NotAnonymized);
@@ -187,7 +198,7 @@ fn read_json<R>(line: &[u8], f: impl FnOnce(&Facts<'_>) -> R) -> Result<R, Rejec
     }
     let (method, path, query) = (
         text(&l.method),
-        safe(&Cow::Borrowed(l.path.as_bytes())),
+        safe(&Cow::Borrowed(path.as_bytes())),
         text(&l.query),
     );
     let (referrer, browser, os) = (text(&l.referrer), text(&l.browser), text(&l.os));
@@ -195,7 +206,7 @@ fn read_json<R>(line: &[u8], f: impl FnOnce(&Facts<'_>) -> R) -> Result<R, Rejec
     if !is_origin(referrer.as_deref()) {
         return Err(Reject::NotAnonymized);
     }
-    Ok(f(&Facts {
+    Ok(Some(f(&Facts {
         day: time.utc_day(),
         hour: time.civil().hour,
         visitor,
@@ -210,7 +221,7 @@ fn read_json<R>(line: &[u8], f: impl FnOnce(&Facts<'_>) -> R) -> Result<R, Rejec
         os_version: os_version.as_deref(),
         device: device.as_deref(),
         bot: l.bot.unwrap_or(false),
-    }))
+    })))
 }
 
 /// Aggregates every chunk on the worker that reads it; each worker hands its aggregate
@@ -273,7 +284,8 @@ impl Job for StatsJob {
             }
             counted.lines += 1;
             match read_line(line, &worker.times, |facts| aggregate.add(facts)) {
-                Ok(()) => counted.records += 1,
+                Ok(Some(())) => counted.records += 1,
+                Ok(None) => {}
                 Err(reason) => counted.rejects.push((reason, line_no)),
             }
         }
@@ -328,6 +340,7 @@ mod tests {
 
     fn facts(line: &str) -> Result<String, Reject> {
         read_line(line.as_bytes(), &TimeCache::default(), |f| format!("{f:?}"))
+            .map(|f| f.unwrap_or_default())
     }
 
     #[test]
@@ -372,5 +385,14 @@ mod tests {
             assert_eq!(facts(line), Err(Reject::NotAnonymized), "{line}");
         }
         assert_eq!(facts("{\"path\":\"/\"}"), Err(Reject::InvalidJson));
+        // The layer's reports of dropped records are skipped, not rejected.
+        assert_eq!(
+            facts("{\"time\":\"2026-11-24T09:30:15Z\",\"event\":\"dropped\",\"dropped\":3}"),
+            Ok(String::new())
+        );
+        assert_eq!(
+            facts("# anonlog 2026-11-24T09:30:15.000Z dropped 3 records: queue full"),
+            Ok(String::new())
+        );
     }
 }
