@@ -201,6 +201,6 @@ mod tests {
         let day = &agg.days[&0];
         assert_eq!(day.visitors.len(), 2);
         assert_eq!(day.anonymous.requests, 3);
-        assert_eq!(day.tables[&crate::stats::Table::NotFound].len(), 2);
+        assert_eq!(day.rows_of(crate::stats::Table::NotFound).count(), 2);
     }
 }

@@ -59,12 +59,14 @@ pub fn read_partial(text: &[u8]) -> Result<Aggregate, PartialError> {
     let partial: Partial = serde_json::from_slice(text).map_err(|_| PartialError::Format)?;
     let mut aggregate = partial.aggregate;
     aggregate.hashed_ids = true;
+    aggregate.reindex();
     Ok(aggregate)
 }
 
 /// Merges partial aggregates into one.
 pub fn merge_partials(parts: impl IntoIterator<Item = Aggregate>) -> Aggregate {
-    let mut all = Aggregate::default();
+    let mut parts = parts.into_iter();
+    let mut all = parts.next().unwrap_or_default();
     for part in parts {
         all.merge(part);
     }

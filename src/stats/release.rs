@@ -233,10 +233,34 @@ pub fn release(agg: &Aggregate, rules: &Rules, rng: &mut impl RandomBits) -> Rep
         add(&mut totals.bytes, d.counts.bytes);
     }
     let open_tables = tables.iter().filter(|t| t.fixed_keys().is_none()).count();
+    let mut exact_rows = if rules.is_exact() {
+        exact_sums(agg)
+    } else {
+        BTreeMap::new()
+    };
     let tables = tables
         .into_iter()
         .map(|t| {
-            let rows = release_table(agg, t, rules, budget.as_ref(), open_tables, &mut noisy);
+            let rows = match exact_rows.remove(&t) {
+                Some(sums) => sort_rows(
+                    sums.into_iter()
+                        .map(|(key, (visitors, requests))| RowCounts {
+                            key: key.to_owned(),
+                            visitors,
+                            requests,
+                        })
+                        .collect(),
+                ),
+                None if rules.is_exact() => Vec::new(),
+                None => sort_rows(release_bounded(
+                    agg,
+                    t,
+                    rules,
+                    budget.as_ref(),
+                    open_tables,
+                    &mut noisy,
+                )),
+            };
             (t, rows)
         })
         .collect();
@@ -286,7 +310,8 @@ fn release_days(
         .map(|n| {
             let day = agg.days.get(&n).unwrap_or(&empty);
             let counts = if rules.is_exact() {
-                let all = day.visitors.values().chain([&day.anonymous]);
+                let tallies = day.visitors.values().map(|v| &v.tally);
+                let all = tallies.chain([&day.anonymous]);
                 let (mut requests, mut views, mut bytes) = (0, 0, 0);
                 for t in all {
                     requests += t.requests;
@@ -300,7 +325,7 @@ fn release_days(
                     bytes: Some(bytes),
                 }
             } else {
-                let visitors = day.visitors.values();
+                let visitors = day.visitors.values().map(|v| &v.tally);
                 let requests = visitors.clone().map(|t| t.requests.min(cap)).sum();
                 let views = visitors.clone().map(|t| t.views.min(cap)).sum();
                 let bytes = visitors.map(|t| t.bytes).sum();
@@ -322,37 +347,21 @@ fn release_days(
         .collect()
 }
 
-/// One visitor-day's contribution to a row: (row key, requests).
-type Contribution<'a> = (&'a str, u64);
-
-/// The published rows of one table.
-fn release_table(
-    agg: &Aggregate,
-    table: Table,
-    rules: &Rules,
-    budget: Option<&Budget>,
-    open_tables: usize,
-    noisy: &mut impl FnMut(u64, Option<Fraction>) -> u64,
-) -> Vec<RowCounts> {
-    let mut rows: Vec<RowCounts> = if rules.is_exact() {
-        let mut sums: HashMap<&str, (u64, u64)> = HashMap::new();
-        for day in agg.days.values() {
-            for (key, row) in day.tables.get(&table).into_iter().flatten() {
-                let sum = sums.entry(key).or_default();
-                sum.0 += row.visitors.len() as u64;
-                sum.1 += row.visitors.values().sum::<u64>() + row.anonymous;
-            }
+/// Exact (visitors, requests) of every row of every table, summed over the days.
+fn exact_sums(agg: &Aggregate) -> BTreeMap<Table, HashMap<&str, (u64, u64)>> {
+    let mut tables: BTreeMap<Table, HashMap<&str, (u64, u64)>> = BTreeMap::new();
+    for day in agg.days.values() {
+        for ((table, key), (visitors, requests)) in day.keys.iter().zip(day.row_sums()) {
+            let sum = tables.entry(*table).or_default().entry(key).or_default();
+            sum.0 += visitors;
+            sum.1 += requests;
         }
-        sums.into_iter()
-            .map(|(key, (visitors, requests))| RowCounts {
-                key: key.to_owned(),
-                visitors,
-                requests,
-            })
-            .collect()
-    } else {
-        release_bounded(agg, table, rules, budget, open_tables, noisy)
-    };
+    }
+    tables
+}
+
+/// Rows by visitors, then requests, descending, then key; `(other)` last.
+fn sort_rows(mut rows: Vec<RowCounts>) -> Vec<RowCounts> {
     rows.sort_by(|a, b| (b.visitors, b.requests, &a.key).cmp(&(a.visitors, a.requests, &b.key)));
     if let Some(i) = rows.iter().position(|r| r.key == OTHER) {
         let other = rows.remove(i);
@@ -371,25 +380,37 @@ fn release_bounded(
     noisy: &mut impl FnMut(u64, Option<Fraction>) -> u64,
 ) -> Vec<RowCounts> {
     let cap = rules.max_per_visitor;
-    // Each visitor-day's rows, bounded; the visitor-days are numbered across days.
-    let mut contributions: Vec<Vec<Contribution<'_>>> = Vec::new();
+    let max_rows = match budget {
+        Some(_) => usize::try_from(rules.max_rows).unwrap_or(usize::MAX),
+        None => usize::MAX,
+    };
+    // Each visitor-day's rows (with ε: its `max_rows` rows with the most requests), as
+    // (visitor-day number, key, capped requests), grouped by visitor-day.
+    let mut contributions: Vec<(usize, &str, u64)> = Vec::new();
+    let mut visitor_days = 0;
+    let mut mine: Vec<(&str, u64)> = Vec::new();
     for day in agg.days.values() {
-        let mut by_visitor: HashMap<u64, Vec<Contribution<'_>>> = HashMap::new();
-        for (key, row) in day.tables.get(&table).into_iter().flatten() {
-            for (&v, &n) in &row.visitors {
-                by_visitor.entry(v).or_default().push((key, n.min(cap)));
+        let in_table: Vec<bool> = day.keys.iter().map(|(t, _)| *t == table).collect();
+        for visitor in day.visitors.values() {
+            mine.clear();
+            mine.extend(
+                visitor
+                    .rows
+                    .iter()
+                    .filter(|(id, _)| in_table[*id as usize])
+                    .map(|&(id, n)| (&*day.keys[id as usize].1, n.min(cap))),
+            );
+            if mine.is_empty() {
+                continue;
             }
-        }
-        for (_, mut rows) in by_visitor {
-            if budget.is_some() {
-                rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-                rows.truncate(usize::try_from(rules.max_rows).unwrap_or(usize::MAX));
-            }
-            contributions.push(rows);
+            mine.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let rows = mine.iter().take(max_rows);
+            contributions.extend(rows.map(|&(key, n)| (visitor_days, key, n)));
+            visitor_days += 1;
         }
     }
     let mut sums: HashMap<&str, (u64, u64)> = HashMap::new();
-    for &(key, n) in contributions.iter().flatten() {
+    for &(_, key, n) in &contributions {
         let sum = sums.entry(key).or_default();
         sum.0 += 1;
         sum.1 += n;
@@ -431,15 +452,15 @@ fn release_bounded(
     }
     // (other): the visitor-days and requests of every row not shown.
     let (mut visitors, mut requests) = (0, 0);
-    for rows in &contributions {
-        let mut hidden = rows
+    for group in contributions.chunk_by(|a, b| a.0 == b.0) {
+        let mut hidden = group
             .iter()
-            .filter(|(key, _)| !shown.contains(key))
+            .filter(|(_, key, _)| !shown.contains(key))
             .peekable();
         if hidden.peek().is_some() {
             visitors += 1;
             // (other) is a row too: at most `cap` requests of the visitor-day count in it.
-            requests += hidden.map(|(_, n)| n).sum::<u64>().min(cap);
+            requests += hidden.map(|(.., n)| n).sum::<u64>().min(cap);
         }
     }
     if budget.is_some() || visitors > 0 {
