@@ -4,8 +4,9 @@
 #
 #   benches/stats.sh [LINES] [DAYS]     (default 1000000 lines over 7 days; needs python3)
 #
-# Prints a Markdown table: seconds (median of RUNS runs, default 3), lines/s, peak resident
-# memory, and the ratio of each command's throughput to `anonymize`'s (combined -> combined).
+# Prints a Markdown table: wall-clock and CPU seconds (medians of RUNS runs, default 3),
+# lines/s, peak resident memory, and each command's throughput and CPU time relative to
+# `anonymize` (combined -> combined). On a shared machine the CPU figures are the steadier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES="${1:-1000000}"
@@ -23,19 +24,23 @@ cargo build --release --quiet --bin anonlog
 "$BIN" anonymize < "$RAW" > "$CLF"
 "$BIN" anonymize --output-format json < "$RAW" > "$JSON"
 
-# median wall-clock seconds and the largest peak RSS (KiB) of RUNS runs of a command
+# "wall cpu rss": the median wall-clock and CPU (user + system) seconds and the largest
+# peak resident memory (KiB) of RUNS runs of a command
 measure() {
     local input="$1"; shift
-    local times=() rss=0
+    local out walls=() cpus=() rss=0
+    out=$(mktemp)
     for _ in $(seq "$RUNS"); do
-        local start end kib
-        start=$(date +%s.%N)
-        kib=$( { /usr/bin/time -f %M "$@" < "$input" > /dev/null 2>/dev/null; } 2>&1 | tail -n 1)
-        end=$(date +%s.%N)
-        times+=("$(echo "$end - $start" | bc -l)")
+        /usr/bin/time -o "$out" -f '%e %U %S %M' "$@" < "$input" > /dev/null 2>&1
+        read -r wall user sys kib < "$out"
+        walls+=("$wall")
+        cpus+=("$(echo "$user + $sys" | bc -l)")
         (( kib > rss )) && rss=$kib
     done
-    echo "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p") $rss"
+    rm -f "$out"
+    local mid=$(( (RUNS + 1) / 2 ))
+    echo "$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "${mid}p")" \
+        "$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n "${mid}p")" "$rss"
 }
 
 declare -a NAMES RESULTS
@@ -47,14 +52,14 @@ add "anonlog stats over anonymized JSON" "$JSON" "$BIN" stats --format json -
 add "anonlog stats --min-visitors 10 --epsilon 1 (CLF)" "$CLF" "$BIN" stats --format json --min-visitors 10 --epsilon 1 -
 add "anonlog stats --partial (CLF)" "$CLF" "$BIN" stats --partial -
 
-BASE="${RESULTS[0]%% *}"
+read -r BASE BASE_CPU _ <<< "${RESULTS[0]}"
 echo "corpus: $LINES lines over $DAYS days; $(nproc) cores; median of $RUNS runs"
 echo
-echo "| command | seconds | lines/s | peak memory | throughput vs anonymize |"
-echo "|---|---:|---:|---:|---:|"
+echo "| command | seconds | lines/s | CPU seconds | peak memory | throughput vs anonymize | CPU vs anonymize |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 for i in "${!NAMES[@]}"; do
-    read -r s kib <<< "${RESULTS[$i]}"
-    printf '| %s | %.2f | %s | %d MiB | %.2f |\n' "${NAMES[$i]}" "$s" \
-        "$(printf '%.0f' "$(echo "$LINES / $s" | bc -l)")" "$((kib / 1024))" \
-        "$(echo "$BASE / $s" | bc -l)"
+    read -r s cpu kib <<< "${RESULTS[$i]}"
+    printf '| %s | %.2f | %s | %.2f | %d MiB | %.2f | %.2f |\n' "${NAMES[$i]}" "$s" \
+        "$(printf '%.0f' "$(echo "$LINES / $s" | bc -l)")" "$cpu" "$((kib / 1024))" \
+        "$(echo "$BASE / $s" | bc -l)" "$(echo "$cpu / $BASE_CPU" | bc -l)"
 done

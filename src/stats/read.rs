@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::merge::merge_partials;
 use super::{Aggregate, Facts};
-use crate::anonymize::classify_user_agent;
+use crate::anonymize::user_agent::classify_cached;
 use crate::parse::Reject;
 use crate::parse::clf::{TimeCache, split_clf};
 use crate::parse::json::parse_rfc3339;
@@ -125,7 +125,7 @@ fn read_clf<R>(
     if !is_origin(referrer) {
         return Err(Reject::NotAnonymized);
     }
-    let class = (!agent.is_empty() && *agent != *b"-").then(|| classify_user_agent(&agent));
+    let class = (!agent.is_empty() && *agent != *b"-").then(|| classify_cached(&agent));
     Ok(f(&Facts {
         day: fields.time.utc_day(),
         hour: fields.time.civil().hour,
