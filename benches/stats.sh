@@ -2,7 +2,10 @@
 # Throughput and memory of `anonlog stats` beside `anonlog anonymize`, in the same run on
 # the same machine, over a generated multi-day corpus.
 #
-#   benches/stats.sh [LINES] [DAYS]     (default 1000000 lines over 7 days; needs python3)
+#   benches/stats.sh [LINES] [DAYS] [CLIENTS]   (default 1000000 lines over 7 days; python3)
+#
+# Without CLIENTS nearly every request comes from a new visitor (the worst case for exact
+# visitor sets); with CLIENTS, from that many (address, user agent) pairs that come back.
 #
 # Prints a Markdown table: wall-clock and CPU seconds (medians of RUNS runs, default 3),
 # lines/s, peak resident memory, and each command's throughput and CPU time relative to
@@ -11,15 +14,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES="${1:-1000000}"
 DAYS="${2:-7}"
+CLIENTS="${3:-}"
 RUNS="${RUNS:-3}"
 DIR=target/bench
-RAW="$DIR/corpus-$LINES-$DAYS-days.log"
-CLF="$DIR/anon-$LINES-$DAYS-days.log"
-JSON="$DIR/anon-$LINES-$DAYS-days.json"
+NAME="$LINES-$DAYS-days${CLIENTS:+-$CLIENTS-clients}"
+RAW="$DIR/corpus-$NAME.log"
+CLF="$DIR/anon-$NAME.log"
+JSON="$DIR/anon-$NAME.json"
 BIN=./target/release/anonlog
 
 mkdir -p "$DIR"
-[[ -f "$RAW" ]] || python3 benches/gen_corpus.py "$LINES" "$RAW" "$DAYS"
+[[ -f "$RAW" ]] || python3 benches/gen_corpus.py "$LINES" "$RAW" "$DAYS" $CLIENTS
 cargo build --release --quiet --bin anonlog
 "$BIN" anonymize < "$RAW" > "$CLF"
 "$BIN" anonymize --output-format json < "$RAW" > "$JSON"
@@ -53,7 +58,7 @@ add "anonlog stats --min-visitors 10 --epsilon 1 (CLF)" "$CLF" "$BIN" stats --fo
 add "anonlog stats --partial (CLF)" "$CLF" "$BIN" stats --partial -
 
 read -r BASE BASE_CPU _ <<< "${RESULTS[0]}"
-echo "corpus: $LINES lines over $DAYS days; $(nproc) cores; median of $RUNS runs"
+echo "corpus: $LINES lines over $DAYS days${CLIENTS:+ from $CLIENTS clients}; $(nproc) cores; median of $RUNS runs"
 echo
 echo "| command | seconds | lines/s | CPU seconds | peak memory | throughput vs anonymize | CPU vs anonymize |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
