@@ -329,7 +329,7 @@ pub(crate) fn html_escape(text: &str) -> String {
 pub fn statistics_section(rules: &str, format: NoticeFormat) -> String {
     let text = format!(
         "We publish statistics computed from these anonymized records under these rules: \
-         {rules}. Each visitor counts at most once per day in any published number."
+         {rules}. Each visitor counts at most once per day in any published number of visitors."
     );
     match format {
         NoticeFormat::Markdown => format!("### Published statistics\n\n{text}\n"),
