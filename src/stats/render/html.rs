@@ -143,3 +143,21 @@ pub(super) fn render(report: &Report) -> String {
     out.push_str("</body></html>\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::stats::aggregate::tests::view;
+    use crate::stats::noise::tests::Seeded;
+    use crate::stats::release::release;
+    use crate::stats::{Aggregate, Rules};
+
+    /// Keys come from logs: markup in a path is shown as text, never interpreted.
+    #[test]
+    fn keys_are_escaped() {
+        let mut agg = Aggregate::default();
+        agg.add(&view(20_000, Some(1), "/<script>alert(1)</script>&'"));
+        let html = super::render(&release(&agg, &Rules::default(), &mut Seeded(0)));
+        assert!(!html.contains("<script"));
+        assert!(html.contains("/&lt;script&gt;alert(1)&lt;/script&gt;&amp;&#39;"));
+    }
+}
