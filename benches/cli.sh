@@ -5,6 +5,9 @@
 #
 #   benches/cli.sh [LINES]          (default 1000000; needs python3)
 #   INSTALL=1 benches/cli.sh        also installs anonip (pip) and alog (cargo) first
+#   BASELINE=/path/to/anonlog benches/cli.sh
+#                                   also runs another build (say, of the previous commit),
+#                                   for before/after ratios measured in the same run
 #
 # Prints a Markdown table: seconds (median of RUNS runs, default 3), lines/s, MB/s, and the
 # ratio to the line copy.
@@ -43,6 +46,10 @@ add "line copy (same reader/writer)" ./target/release/examples/line_copy /dev/st
 add "anonlog anonymize, combined -> combined" ./target/release/anonlog anonymize -
 add "anonlog anonymize, combined -> json" ./target/release/anonlog anonymize --output-format json -
 add "anonlog anonymize --threads 1" ./target/release/anonlog anonymize --threads 1 -
+if [[ -n "${BASELINE:-}" ]]; then
+    add "baseline anonlog anonymize, combined -> combined" "$BASELINE" anonymize -
+    add "baseline anonlog anonymize --threads 1" "$BASELINE" anonymize --threads 1 -
+fi
 if command -v alog >/dev/null 2>&1; then
     add "alog (first column only)" alog
 fi

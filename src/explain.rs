@@ -104,10 +104,16 @@ pub fn field_table(policy: &Policy) -> Vec<FieldRow> {
         },
         FieldRow {
             field: "Page address",
-            kept: format!(
-                "path with identifiers replaced by placeholders, at most {} bytes",
-                policy.path.max_length
-            ),
+            kept: match policy.path.routes.len() {
+                0 => format!(
+                    "path with identifiers replaced by placeholders, at most {} bytes",
+                    policy.path.max_length
+                ),
+                n => format!(
+                    "the page's route ({n} route templates, with every variable part removed), or else the path with identifiers replaced by placeholders, at most {} bytes",
+                    policy.path.max_length
+                ),
+            },
         },
         FieldRow {
             field: "URL parameters",

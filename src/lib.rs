@@ -2,7 +2,7 @@
 
 pub mod anonymize;
 #[cfg(feature = "cli")]
-pub mod check;
+pub mod audit;
 pub mod explain;
 pub mod format;
 #[cfg(feature = "layer")]

@@ -2,11 +2,11 @@
 #![no_main]
 
 use anonlog::Policy;
-use anonlog::check::Checker;
+use anonlog::audit::Auditor;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let checker = Checker::new(Some(Policy::strict()), 5, None);
+    let checker = Auditor::new(Some(Policy::strict()), 5, None);
     let report = checker.finish([checker.scan(data, 1)]);
     let text = format!("{report}");
     assert!(!text.chars().any(|c| c.is_control() && c != '\n'));

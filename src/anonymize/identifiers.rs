@@ -1,10 +1,34 @@
-//! Recognition of identifier-like values in paths, query values and header values.
+//! The one detector set: recognition of identifiers in paths, query values, host labels
+//! and header values, shared by the anonymizer and the audit.
 //!
-//! A value that looks like it could name a person, an account, an order or a session is
-//! replaced by a placeholder that says what it was. The rules err on the side of replacing:
-//! a false positive costs an analyst a little detail, a false negative leaks an identifier.
+//! A value that could name a person, an account, an order or a session is replaced by a
+//! placeholder that says what it was. A value is judged by evidence, in this order:
+//! 1. [`normalize`]: percent-escapes to a fixed point, `%uXXXX`, overlong UTF-8, NFKC,
+//!    invisible characters; the normalized text is judged, never written;
+//! 2. strong identifiers with their validators: [`email`] in every spelling, IP addresses
+//!    in every spelling and MAC addresses ([`spellings`]), UUIDs, [`numbers`] (cards by
+//!    Luhn, IBANs by mod 97, phone and national-id shapes, short prefixed ids), hex runs,
+//!    credentials with well-known prefixes;
+//! 3. [`randomness`] for tokens, so that words in camel case stay.
+//!
+//! Dates, versions and scoped package names are recognised as what they are. The path rule
+//! adds the context of neighbouring segments (`/2023/11/…`, `/status/503`).
+
+mod email;
+mod normalize;
+mod numbers;
+mod randomness;
+mod spellings;
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::cache::{Cache, cached};
+pub(crate) use normalize::normalize;
+pub(crate) use numbers::MIN_DIGIT_RUN;
+use numbers::NumberKind;
 
 /// What an identifier-like value is replaced with.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -19,8 +43,16 @@ pub(crate) enum Placeholder {
     Ip,
     /// A run of 16 or more hexadecimal digits.
     Hex,
-    /// A JWT, a well-known API-key prefix, or a long string mixing letter classes and digits.
+    /// A JWT, a well-known API-key prefix, or a random-looking string.
     Token,
+    /// A payment card number (Luhn-valid).
+    Card,
+    /// An IBAN (mod-97-valid).
+    Iban,
+    /// A MAC address.
+    Mac,
+    /// A value that hides characters (invisible formatting, TAG characters).
+    Hidden,
 }
 
 impl Placeholder {
@@ -33,6 +65,10 @@ impl Placeholder {
             Self::Ip => ":ip",
             Self::Hex => ":hex",
             Self::Token => ":token",
+            Self::Card => ":card",
+            Self::Iban => ":iban",
+            Self::Mac => ":mac",
+            Self::Hidden => ":hidden",
         }
     }
 }
@@ -67,18 +103,12 @@ const KEY_PREFIXES: &[&[u8]] = &[
 
 /// Shortest value a key prefix must lead (prefix included) to count as a credential.
 const MIN_PREFIXED_KEY_LEN: usize = 16;
-/// Shortest run of hex digits replaced by `:hex`.
+/// Shortest run of hex digits replaced by `:hex` whatever it holds.
 const MIN_HEX_RUN: usize = 16;
-/// Shortest run of decimal digits inside a value replaced by `:num`.
-pub(crate) const MIN_DIGIT_RUN: usize = 6;
-/// Shortest run of base64url-like characters examined by the token rule.
-const MIN_TOKEN_RUN: usize = 20;
-/// Shortest word mixing upper case, lower case and digits that counts as a token.
-const MIN_SHORT_TOKEN: usize = 8;
-/// Characters in mixed-class pieces of a run that make it a token.
-const MIN_MIXED_CHARS: usize = 12;
+/// Shortest run of hex digits replaced by `:hex` when it mixes digits and letters.
+const MIN_MIXED_HEX_RUN: usize = 12;
 
-/// Percent-decodes `raw` (invalid escapes stay as they are).
+/// Percent-decodes `raw` once (invalid escapes stay as they are).
 pub(crate) fn percent_decode(raw: &[u8]) -> Cow<'_, [u8]> {
     if !raw.contains(&b'%') {
         return Cow::Borrowed(raw);
@@ -111,137 +141,230 @@ const fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-/// Classifies a (percent-encoded) path segment or parameter value.
+/// Classifies a (percent-encoded) path segment, parameter value or host label.
 ///
 /// Returns the placeholder that replaces it, or `None` when it may be kept.
 pub(crate) fn classify(raw: &[u8]) -> Option<Placeholder> {
     if raw.is_empty() {
         return None;
     }
-    let decoded = percent_decode(raw);
-    let v: &[u8] = &decoded;
-    let shape = Shape::of(v);
-    if shape.at || (shape.percent && contains_ignore_case(v, b"%40")) {
-        return Some(Placeholder::Email);
-    }
-    if shape.all_digits {
-        return Some(Placeholder::Num);
-    }
-    if (shape.digit && shape.dot && contains_ipv4(v)) || (shape.colons >= 2 && contains_ipv6(v)) {
-        return Some(Placeholder::Ip);
-    }
-    if v.len() >= 36 && contains_uuid(v) {
-        return Some(Placeholder::Uuid);
-    }
-    if shape.hex_run >= MIN_HEX_RUN {
-        return Some(Placeholder::Hex);
-    }
-    if has_key_prefix(v) {
-        return Some(Placeholder::Token);
-    }
-    // The remaining rules need a digit or an upper-case letter.
-    if !shape.digit && !shape.upper {
+    cached(&JUDGED, CACHE_ENTRIES, raw, |raw| {
+        let normalized = normalize(raw);
+        if normalized.hidden {
+            return Some(Placeholder::Hidden);
+        }
+        judge(&normalized.text)
+    })
+}
+
+/// Most judgements cached per thread.
+const CACHE_ENTRIES: usize = 8192;
+
+thread_local! {
+    /// Judgements of raw values by a seeded hash (the values themselves are not kept).
+    static JUDGED: Cache<Option<Placeholder>> = RefCell::new(HashMap::default());
+}
+
+/// Judges normalized text: the strong identifiers first, then randomness.
+///
+/// One pass over the value learns which characters it has; each rule runs only on values
+/// that have what it needs (an address needs digits or hex, an e-mail address `@`, `=` or a
+/// spelled-out `at`).
+pub(crate) fn judge(v: &str) -> Option<Placeholder> {
+    let b = v.as_bytes();
+    if b.is_empty() {
         return None;
     }
-    if is_token(v) {
-        return Some(Placeholder::Token);
+    let shape = Shape::of(b);
+    if shape.may_be_email(b) && email::has_email(v) {
+        return Some(Placeholder::Email);
     }
-    if shape.digit_run >= MIN_DIGIT_RUN {
+    if shape.digits == b.len() {
         return Some(Placeholder::Num);
     }
-    None
+    if b.len() >= 36 && shape.dashes >= 4 && contains_uuid(b) {
+        return Some(Placeholder::Uuid);
+    }
+    let hex_or_digits = shape.digits > 0 || shape.hex_letters > 0;
+    if hex_or_digits
+        && (find_ip(b).is_some()
+            || (shape.digits > 0 && spellings::has_spelled_ipv4(v))
+            || (shape.dashes >= 2 && spellings::has_dashed_ipv6(v)))
+    {
+        return Some(Placeholder::Ip);
+    }
+    if shape.digits + shape.hex_letters >= 12 && spellings::has_mac(v) {
+        return Some(Placeholder::Mac);
+    }
+    let asset = is_static_asset(b);
+    if has_hex_run(b, asset) {
+        return Some(Placeholder::Hex);
+    }
+    if has_key_prefix(b) {
+        return Some(Placeholder::Token);
+    }
+    if shape.digits > 0 {
+        match numbers::find_number(v) {
+            Some(NumberKind::Card) => return Some(Placeholder::Card),
+            Some(NumberKind::Iban) => return Some(Placeholder::Iban),
+            Some(NumberKind::Other) => return Some(Placeholder::Num),
+            None => {}
+        }
+    }
+    (!asset && b.len() >= 6 && is_random_text(v)).then_some(Placeholder::Token)
 }
 
 /// What one pass over a value learns about it.
 struct Shape {
-    at: bool,
-    dot: bool,
-    colons: usize,
-    percent: bool,
-    digit: bool,
-    upper: bool,
-    all_digits: bool,
-    hex_run: usize,
-    digit_run: usize,
+    digits: usize,
+    /// Letters `a`–`f` in either case.
+    hex_letters: usize,
+    dashes: usize,
+    /// `@` or `=` (e-mail addresses, VERP).
+    at_or_equals: bool,
+    /// Spaces, brackets and other separators a spelled-out `at` stands between.
+    separators: bool,
 }
 
 impl Shape {
-    fn of(v: &[u8]) -> Self {
+    fn of(b: &[u8]) -> Self {
         let mut shape = Self {
-            at: false,
-            dot: false,
-            colons: 0,
-            percent: false,
-            digit: false,
-            upper: false,
-            all_digits: true,
-            hex_run: 0,
-            digit_run: 0,
+            digits: 0,
+            hex_letters: 0,
+            dashes: 0,
+            at_or_equals: false,
+            separators: false,
         };
-        let (mut hex, mut digits) = (0, 0);
-        for &b in v {
-            shape.at |= b == b'@';
-            shape.dot |= b == b'.';
-            shape.colons += usize::from(b == b':');
-            shape.percent |= b == b'%';
-            shape.upper |= b.is_ascii_uppercase();
-            if b.is_ascii_digit() {
-                shape.digit = true;
-                digits += 1;
-                shape.digit_run = shape.digit_run.max(digits);
-            } else {
-                shape.all_digits = false;
-                digits = 0;
-            }
-            if b.is_ascii_hexdigit() {
-                hex += 1;
-                shape.hex_run = shape.hex_run.max(hex);
-            } else {
-                hex = 0;
+        for &c in b {
+            match c {
+                b'0'..=b'9' => shape.digits += 1,
+                b'a'..=b'f' | b'A'..=b'F' => shape.hex_letters += 1,
+                b'-' => {
+                    shape.dashes += 1;
+                    shape.separators = true;
+                }
+                b'@' | b'=' => shape.at_or_equals = true,
+                b' ' | b'_' | b'.' | b'+' | b'(' | b'[' | b'{' | b'<' => shape.separators = true,
+                _ => {}
             }
         }
         shape
     }
+
+    /// Whether `b` could hold an e-mail address in some spelling.
+    fn may_be_email(&self, b: &[u8]) -> bool {
+        self.at_or_equals
+            || (self.separators && b.windows(2).any(|w| w.eq_ignore_ascii_case(b"at")))
+            || !b.is_ascii()
+    }
 }
 
-fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
-}
-
-/// Whether `v` contains four dot-separated decimal numbers of at most 255 in a row.
-fn contains_ipv4(v: &[u8]) -> bool {
-    v.split(|b| !(b.is_ascii_digit() || *b == b'.')).any(|run| {
-        let mut in_row = 0;
-        for group in run.split(|&b| b == b'.') {
-            let octet = !group.is_empty()
-                && group.len() <= 3
-                && group.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0')) <= 255;
-            in_row = if octet { in_row + 1 } else { 0 };
-            if in_row == 4 {
-                return true;
-            }
-        }
-        false
+/// A run of 16 or more hex digits, or of 12 or more mixing digits and letters (not in the
+/// name of a build asset, whose short content hashes name code, not people).
+fn has_hex_run(b: &[u8], asset: bool) -> bool {
+    b.split(|c| !c.is_ascii_hexdigit()).any(|run| {
+        run.len() >= MIN_HEX_RUN
+            || (!asset
+                && run.len() >= MIN_MIXED_HEX_RUN
+                && run.iter().any(u8::is_ascii_digit)
+                && run.iter().any(u8::is_ascii_alphabetic))
     })
 }
 
-/// Whether `v` contains an IPv6 address: some 3 to 9 consecutive colon-separated groups
-/// of a run of hex digits, colons and dots parse as one (linear in the run's length).
-fn contains_ipv6(v: &[u8]) -> bool {
+/// File extensions of static assets, whose build hashes (`app.3f2a9c1b4d5e6f70.js`,
+/// `index-BxT4kZ9q.css`) name code, not people.
+const ASSET_EXTENSIONS: &[&[u8]] = &[
+    b".js", b".mjs", b".cjs", b".css", b".map", b".png", b".jpg", b".jpeg", b".gif", b".svg",
+    b".webp", b".avif", b".ico", b".woff", b".woff2", b".ttf", b".eot", b".wasm", b".json",
+];
+
+/// Whether `v` names a static asset by its extension (any case). Random-looking names
+/// and short hex runs are kept in such names; strong identifiers and runs of 16 or more hex
+/// digits are not.
+pub(crate) fn is_static_asset(v: &[u8]) -> bool {
+    ASSET_EXTENSIONS
+        .iter()
+        .any(|ext| v.len() > ext.len() && v[v.len() - ext.len()..].eq_ignore_ascii_case(ext))
+}
+
+/// Whether `v` holds a random word, or random short pieces joined by `-` or `_`
+/// (`hJ8s-Kq2p`, `xkq-pmzr-twv`), also inside a slug (`report-hJ8s-Kq2p`).
+fn is_random_text(v: &str) -> bool {
+    /// Most joined pieces looked at together.
+    const MAX_PIECES: usize = 4;
+    let joined = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    v.split(|c: char| !joined(c)).any(|run| {
+        let bounds: Vec<(usize, usize)> = run
+            .split(['-', '_'])
+            .scan(0, |at, piece| {
+                let start = *at;
+                *at += piece.len() + 1;
+                Some((start, start + piece.len()))
+            })
+            .collect();
+        (0..bounds.len()).any(|first| {
+            (first..bounds.len().min(first + MAX_PIECES))
+                .any(|last| randomness::is_random(&run[bounds[first].0..bounds[last].1]))
+        })
+    })
+}
+
+/// An IPv4 or IPv6 address anywhere in `v`, found by the rules [`classify`] replaces by `:ip`.
+pub(crate) fn find_ip(v: &[u8]) -> Option<IpAddr> {
+    find_ipv4(v)
+        .map(IpAddr::V4)
+        .or_else(|| find_ipv6(v).map(IpAddr::V6))
+        .map(|ip| ip.to_canonical())
+}
+
+/// The first four dot-separated decimal numbers of at most 255 in a row in `v`, not
+/// written as a version (`v3.2.1.4`).
+fn find_ipv4(v: &[u8]) -> Option<Ipv4Addr> {
+    let mut start = 0;
+    v.split(|b| !(b.is_ascii_digit() || *b == b'.'))
+        .find_map(|run| {
+            let version = start > 0 && matches!(v[start - 1], b'v' | b'V');
+            start += run.len() + 1;
+            if version {
+                return None;
+            }
+            let mut octets = [0u8; 4];
+            let mut in_row = 0;
+            for group in run.split(|&b| b == b'.') {
+                let octet = (!group.is_empty() && group.len() <= 3)
+                    .then(|| group.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0')))
+                    .and_then(|value| u8::try_from(value).ok());
+                match octet {
+                    Some(octet) => {
+                        octets.copy_within(1.., 0);
+                        octets[3] = octet;
+                        in_row += 1;
+                    }
+                    None => in_row = 0,
+                }
+                if in_row == 4 {
+                    return Some(Ipv4Addr::from(octets));
+                }
+            }
+            None
+        })
+}
+
+/// An IPv6 address in `v`: some 3 to 9 consecutive colon-separated groups of a run of hex
+/// digits, colons and dots that parse as one (linear in the run's length).
+fn find_ipv6(v: &[u8]) -> Option<Ipv6Addr> {
     v.split(|b| !(b.is_ascii_hexdigit() || *b == b':' || *b == b'.'))
         .filter(|run| run.iter().filter(|&&b| b == b':').count() >= 2)
-        .any(|run| {
+        .find_map(|run| {
             // Start offsets of the groups, and the run's end.
             let starts: Vec<usize> = std::iter::once(0)
                 .chain(memchr::memchr_iter(b':', run).map(|i| i + 1))
                 .collect();
-            (0..starts.len()).any(|first| {
-                (first + 2..(first + 9).min(starts.len())).any(|last| {
+            (0..starts.len()).find_map(|first| {
+                (first + 2..(first + 9).min(starts.len())).find_map(|last| {
                     let end = starts.get(last + 1).map_or(run.len(), |next| next - 1);
                     let text = &run[starts[first]..end];
-                    std::str::from_utf8(text).is_ok_and(|t| t.parse::<std::net::Ipv6Addr>().is_ok())
+                    std::str::from_utf8(text).ok()?.parse::<Ipv6Addr>().ok()
                 })
             })
         })
@@ -262,53 +385,50 @@ pub(crate) fn contains_uuid(v: &[u8]) -> bool {
     })
 }
 
-const fn is_token_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'/' | b'=')
-}
-
 /// Credentials with a well-known prefix (`sk_live_…`, `ghp_…`, JWTs' `eyJ…`).
 pub(crate) fn has_key_prefix(v: &[u8]) -> bool {
     v.len() >= MIN_PREFIXED_KEY_LEN && KEY_PREFIXES.iter().any(|p| v.starts_with(p))
 }
 
-/// Words of 8 or more characters mixing upper case,
-/// lower case and digits (`aB3xK9qZ`), and long base64url-like runs whose pieces mix digits
-/// with letters or change case inside a word, unlike slugs such as `top-10-tips-for-2024`
-/// or `Getting_Started`.
-pub(crate) fn is_token(v: &[u8]) -> bool {
-    // Short random identifiers (share links, session ids) mix all three classes.
-    let three_classes = v
-        .split(|b| !b.is_ascii_alphanumeric())
-        .filter(|word| word.len() >= MIN_SHORT_TOKEN)
-        .any(|word| {
-            word.iter().any(u8::is_ascii_uppercase)
-                && word.iter().any(u8::is_ascii_lowercase)
-                && word.iter().any(u8::is_ascii_digit)
-        });
-    if three_classes {
-        return true;
-    }
-    v.split(|&b| !is_token_char(b))
-        .filter(|run| run.len() >= MIN_TOKEN_RUN)
-        .any(|run| {
-            let mixed: usize = run
-                .split(|&b| matches!(b, b'-' | b'_' | b'+' | b'/' | b'='))
-                .filter(|piece| is_mixed_piece(piece))
-                .map(<[u8]>::len)
-                .sum();
-            mixed >= MIN_MIXED_CHARS
-        })
+/// A JSON Web Token: `eyJ…` (a base64url JSON header) with at least two dots.
+pub(crate) fn is_jwt(v: &[u8]) -> bool {
+    v.starts_with(b"eyJ") && memchr::memchr_iter(b'.', v).nth(1).is_some()
 }
 
-/// A piece mixes classes when it holds both digits and letters, or an upper-case letter
-/// after a lower-case one.
-fn is_mixed_piece(piece: &[u8]) -> bool {
-    let has_digit = piece.iter().any(u8::is_ascii_digit);
-    let has_alpha = piece.iter().any(u8::is_ascii_alphabetic);
-    let camel = piece
-        .windows(2)
-        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
-    (has_digit && has_alpha) || camel
+/// The local part and domain of the first e-mail address in `v` (already percent-decoded),
+/// for hints that show a little of each.
+pub(crate) fn email_address(v: &[u8]) -> Option<(&[u8], &[u8])> {
+    let text = std::str::from_utf8(v).ok()?;
+    email::email_address(text).map(|(local, domain)| (local.as_bytes(), domain.as_bytes()))
+}
+
+/// Query and path-parameter names that carry sessions, credentials or contact data.
+const SESSION_KEYS: &[&[u8]] = &[
+    b"jsessionid",
+    b"phpsessid",
+    b"session_id",
+    b"sessionid",
+    b"session",
+    b"sid",
+    b"token",
+    b"access_token",
+    b"refresh_token",
+    b"id_token",
+    b"api_key",
+    b"apikey",
+    b"auth",
+    b"password",
+    b"passwd",
+    b"secret",
+    b"key",
+    b"code",
+    b"email",
+];
+
+/// Whether a (percent-decoded) parameter name carries a session, a credential or contact
+/// data (`jsessionid`, `PHPSESSID`, `token`, `password`, …), in any case.
+pub(crate) fn is_session_key(key: &[u8]) -> bool {
+    SESSION_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
 }
 
 #[cfg(test)]
@@ -352,7 +472,8 @@ mod tests {
             class("carol.smith%2540example.org"),
             Some(Placeholder::Email)
         );
-        assert_eq!(class("@carol"), Some(Placeholder::Email));
+        // A scope or handle alone is a name, not an address (`/npm/@types/node`).
+        assert_eq!(class("@types"), None);
     }
 
     #[test]
@@ -425,6 +546,78 @@ mod tests {
             );
         }
         assert_eq!(class("2026"), Some(Placeholder::Num));
+    }
+
+    #[test]
+    fn addresses_are_found() {
+        for (v, ip) in [
+            ("u10,,198.51.100.23", Some("198.51.100.23")),
+            ("1.2.3.4.5", Some("1.2.3.4")),
+            ("999.1.2.3.4", Some("1.2.3.4")),
+            ("host-192.0.2.1.example", Some("192.0.2.1")),
+            ("[2001:db8::1]:443", Some("2001:db8::1")),
+            ("via=2001:db8:77::9", Some("2001:db8:77::9")),
+            ("::ffff:198.51.100.23", Some("198.51.100.23")),
+            ("1234567890123.1.2.3", None),
+            ("jquery-3.7.1.min.js", None),
+            ("10:30:00", None),
+        ] {
+            assert_eq!(
+                find_ip(v.as_bytes()),
+                ip.map(|ip| ip.parse().expect("address")),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn jwts_static_assets_and_session_keys() {
+        type Rule = fn(&[u8]) -> bool;
+        for (rule, v, expected) in [
+            (
+                is_jwt as Rule,
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln",
+                true,
+            ),
+            (is_jwt, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0", false),
+            (is_jwt, "xeyJ.a.b", false),
+            (is_static_asset, "app.3f2a9c1b4d5e6f70.js", true),
+            (is_static_asset, "logo.a94a8fe5ccb19ba61c4c.PNG", true),
+            (is_static_asset, "font.woff2", true),
+            (is_static_asset, "report.pdf", false),
+            (is_static_asset, "js", false),
+            (is_session_key, "jsessionid", true),
+            (is_session_key, "PHPSESSID", true),
+            (is_session_key, "Email", true),
+            (is_session_key, "page", false),
+            (is_session_key, "tokens", false),
+        ] {
+            assert_eq!(rule(v.as_bytes()), expected, "{v}");
+        }
+    }
+
+    #[test]
+    fn email_addresses() {
+        for (v, found) in [
+            (
+                "carol.smith@example.org",
+                Some(("carol.smith", "example.org")),
+            ),
+            ("a@b.c", Some(("a", "b.c"))),
+            (
+                "q=carol.smith@example.org+orders",
+                Some(("carol.smith", "example.org")),
+            ),
+            ("mail carol@example.org.", Some(("carol", "example.org"))),
+            ("@carol", None),
+            ("carol@localhost", None),
+            ("carol@example.", None),
+            ("npm@7", None),
+        ] {
+            let got = email_address(v.as_bytes());
+            let want = found.map(|(l, d): (&str, &str)| (l.as_bytes(), d.as_bytes()));
+            assert_eq!(got, want, "{v}");
+        }
     }
 
     #[test]

@@ -19,13 +19,14 @@
 //! Every text they write is escaped by [`SafeText`](crate::record::SafeText). The rules fail closed: what cannot be
 //! parsed or classified is dropped or replaced by a placeholder, never passed through raw.
 
+mod cache;
 mod headers;
-mod host;
+pub(crate) mod host;
 pub(crate) mod identifiers;
 pub mod network;
-mod path;
-mod query;
-mod referrer;
+pub(crate) mod path;
+pub(crate) mod query;
+pub(crate) mod referrer;
 mod request;
 pub mod user_agent;
 pub mod visitor;
@@ -66,6 +67,7 @@ pub struct Anonymizer {
     policy: Policy,
     query_allow: Box<[Box<str>]>,
     header_allow: Box<[Box<str>]>,
+    routes: Box<[path::Route]>,
     day_keys: Option<DayKeys>,
 }
 
@@ -135,6 +137,7 @@ impl AnonymizerBuilder {
                 .collect()
         };
         Ok(Anonymizer {
+            routes: policy.path.routes.iter().map(path::Route::new).collect(),
             query_allow: boxed(&policy.query.allow, false),
             header_allow: boxed(&policy.headers.allow, true),
             policy,
@@ -237,7 +240,10 @@ impl Anonymizer {
             Some(route) => {
                 record.path.push_escaped(route, policy.path.max_length);
             }
-            None => path::template_path(target_path, policy.path.max_length, &mut record.path),
+            None => match path::matching_route(&self.routes, target_path) {
+                Some(route) => route.write(policy.path.max_length, &mut record.path),
+                None => path::template_path(target_path, policy.path.max_length, &mut record.path),
+            },
         }
         record.query.clear();
         if let Some(target_query) = target_query {

@@ -89,9 +89,18 @@ pub fn truncate_ipv6(ip: Ipv6Addr, prefix: u8) -> Ipv6Addr {
 }
 
 /// Canonicalizes an address and truncates it to the prefix of its family.
+///
+/// A 6to4 address (`2002::/16`) carries its IPv4 address in the next 32 bits: it keeps no
+/// more of that address than the IPv4 prefix allows (`2002:cb00:7101::1` under /24 and /48
+/// → `2002:cb00:7100::`). The other embeddings (NAT64, Teredo's client, ISATAP, IPv4-compatible)
+/// sit beyond bit 48, which no policy keeps.
 pub fn truncate_ip(ip: IpAddr, ipv4_prefix: u8, ipv6_prefix: u8) -> IpAddr {
     match ip.to_canonical() {
         IpAddr::V4(v4) => IpAddr::V4(truncate_ipv4(v4, ipv4_prefix)),
+        IpAddr::V6(v6) if v6.segments()[0] == 0x2002 => {
+            let prefix = ipv6_prefix.min(16u8.saturating_add(ipv4_prefix));
+            IpAddr::V6(truncate_ipv6(v6, prefix))
+        }
         IpAddr::V6(v6) => IpAddr::V6(truncate_ipv6(v6, ipv6_prefix)),
     }
 }
@@ -187,6 +196,18 @@ fn trim(bytes: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embedded_ipv4_keeps_no_more_than_the_ipv4_prefix() {
+        let t = |ip: &str| truncate_ip(ip.parse().expect("address"), 24, 48).to_string();
+        assert_eq!(t("2002:cb00:7101::1"), "2002:cb00:7100::");
+        assert_eq!(t("2001:db8:1234:5678::1"), "2001:db8:1234::");
+        assert_eq!(t("64:ff9b::cb00:7101"), "64:ff9b::");
+        assert_eq!(t("2001:0:4136:e378:8000:63bf:3fff:fdd2"), "2001:0:4136::");
+        assert_eq!(t("fe80::5efe:cb00:7101"), "fe80::");
+        let strict = truncate_ip("2002:cb00:7101::1".parse().expect("address"), 16, 32);
+        assert_eq!(strict.to_string(), "2002:cb00::");
+    }
     use proptest::prelude::*;
 
     fn parse(s: &str) -> Option<IpAddr> {

@@ -1,6 +1,6 @@
 //! The referrer: reduced to its origin.
 
-use super::host::{is_host_name, push_host_name};
+use super::host::{kept_host_name, push_host_name};
 use super::path::scheme_of;
 use crate::record::SafeText;
 
@@ -30,12 +30,12 @@ pub(crate) fn reduce_referrer(raw: &[u8], out: &mut SafeText) -> bool {
     let port_ok = port.is_none_or(|p| {
         !p.is_empty() && p.len() <= 5 && p.iter().all(u8::is_ascii_digit) && parse_u32(p) <= 65_535
     });
-    if !port_ok || !is_host_name(host) {
+    let Some(kept) = kept_host_name(host).filter(|_| port_ok) else {
         return false;
-    }
+    };
     out.push_trusted(scheme);
     out.push_trusted("://");
-    push_host_name(host, out);
+    push_host_name(kept, out);
     let default: &[u8] = if scheme == "https" { b"443" } else { b"80" };
     if let Some(port) = port.filter(|p| *p != default) {
         out.push_trusted(":");

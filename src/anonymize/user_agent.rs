@@ -285,9 +285,46 @@ impl std::hash::Hasher for IdentityHash {
     }
 }
 
+/// Every browser and bot family the classifier names.
+pub(crate) fn families() -> impl Iterator<Item = &'static str> {
+    BROWSERS.iter().chain(BOTS).map(|rule| rule.family)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// Every class the classifier can produce, with a few majors each: bot families as
+    /// bots, browser families as browsers and as bots, `Other` and `Bot`.
+    pub(crate) fn every_class() -> Vec<UserAgentClass> {
+        let mut families: Vec<(&'static str, bool)> = vec![("Other", false), ("Bot", true)];
+        families.extend(BOTS.iter().map(|r| (r.family, true)));
+        for rule in BROWSERS {
+            families.extend([(rule.family, false), (rule.family, true)]);
+        }
+        let systems: Vec<&'static str> =
+            SYSTEMS.iter().map(|r| r.family).chain(["Other"]).collect();
+        let mut classes = Vec::new();
+        for (browser, bot) in families {
+            // Internet Explorer's versions end at 11 (Trident 7); `Other` and `Bot` have none.
+            let majors: &[Option<u16>] = match browser {
+                "Internet Explorer" => &[None, Some(6), Some(11)],
+                "Other" | "Bot" => &[None],
+                _ => &[None, Some(3), Some(124)],
+            };
+            for &major in majors {
+                for &os in &systems {
+                    classes.push(UserAgentClass {
+                        browser,
+                        major,
+                        os,
+                        bot,
+                    });
+                }
+            }
+        }
+        classes
+    }
 
     /// Realistic user agents with the family, major and OS they must reduce to.
     pub(crate) const CASES: &[(&str, &str, Option<u16>, &str, bool)] = &[

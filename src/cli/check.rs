@@ -4,19 +4,17 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::args::{CheckArgs, FormatArg};
+use std::sync::Arc;
+
+use super::args::CheckArgs;
 use anonlog::Policy;
-use anonlog::check::{self, Checker, Layout};
+use anonlog::audit::{self, Auditor};
 use anonlog::stream::runner::RunSettings;
 use anonlog::stream::{CHUNK_BYTES, DEFAULT_MAX_LINE};
 
 pub(super) fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let policy = args.policy.as_deref().map(Policy::load).transpose()?;
-    let layout = match args.format {
-        FormatArg::Auto => None,
-        FormatArg::Combined | FormatArg::Common => Some(Layout::Clf),
-        FormatArg::Json => Some(Layout::Json),
-    };
+    let auditor = Arc::new(Auditor::new(policy, args.k, args.format.into()));
     let settings = RunSettings {
         threads: super::all_cores(),
         max_line: DEFAULT_MAX_LINE,
@@ -27,8 +25,7 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let mut reports = Vec::new();
     for input in super::open_inputs(&args.files)? {
         let name = input.name.clone();
-        let checker = Checker::new(policy.clone(), args.k, layout);
-        let report = check::audit(checker, input, &settings, &stop)
+        let report = audit::run(auditor.clone(), input, &settings, &stop)
             .with_context(|| format!("cannot check {name}"))?;
         let risky = args.max_risk.is_some_and(|max| report.risk.percent() > max);
         failed |= report.total_findings() > 0 || risky;

@@ -5,7 +5,7 @@
 
 mod clf;
 mod json;
-mod synthetic_agent;
+pub(crate) mod synthetic_agent;
 
 use std::str::FromStr;
 
@@ -138,6 +138,15 @@ pub(crate) fn push_visitor(out: &mut Vec<u8>, visitor: VisitorId) {
     }
 }
 
+/// The value of a visitor pseudonym as [`push_visitor`] writes it (exactly 16 lower-case
+/// hex digits), or `None` for any other text.
+pub(crate) fn read_visitor(text: &[u8]) -> Option<u64> {
+    if text.len() != 16 || !text.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    u64::from_str_radix(std::str::from_utf8(text).ok()?, 16).ok()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -220,6 +229,23 @@ pub(crate) mod tests {
         }
     }
 
+    #[test]
+    fn only_pseudonyms_read_as_visitors() {
+        assert_eq!(
+            read_visitor(b"0123456789abcdef"),
+            Some(0x0123_4567_89ab_cdef)
+        );
+        for other in [
+            "0123456789ABCDEF",
+            "0123456789abcde",
+            "0123456789abcdef0",
+            "-",
+            "carol",
+        ] {
+            assert_eq!(read_visitor(other.as_bytes()), None, "{other}");
+        }
+    }
+
     proptest! {
         #[test]
         fn digits_match_std(n: u64, ip: u32, v6: u128) {
@@ -229,6 +255,7 @@ pub(crate) mod tests {
             let mut out = Vec::new();
             push_padded(&mut out, n % 1000, 3);
             prop_assert_eq!(String::from_utf8(out).expect("ascii"), format!("{:03}", n % 1000));
+            prop_assert_eq!(read_visitor(format!("{n:016x}").as_bytes()), Some(n));
             for ip in [std::net::IpAddr::from(ip.to_be_bytes()), std::net::IpAddr::from(v6.to_be_bytes())] {
                 let mut out = Vec::new();
                 push_ip(&mut out, ip);

@@ -6,7 +6,48 @@
 //! browser and OS family.
 
 use super::push_decimal;
+use crate::anonymize::user_agent::{classify_user_agent, families};
 use crate::record::UserAgentClass;
+
+/// Whether `agent` is the synthetic user agent that [`UserAgentClass::write_synthetic`]
+/// writes for some class: anonlog's reduced form, as its CLF output holds it.
+///
+/// The class is the one `agent` itself classifies as; a bot's `Name/major.0` form may name
+/// a browser family that no longer reads as a bot, so that form is tried for every family.
+pub(crate) fn is_synthetic(agent: &[u8]) -> bool {
+    let written_for = |class: UserAgentClass| {
+        let mut out = Vec::with_capacity(agent.len());
+        class.write_synthetic(&mut out);
+        out == agent
+    };
+    if written_for(classify_user_agent(agent)) {
+        return true;
+    }
+    let Some(slash) = memchr::memrchr(b'/', agent) else {
+        return false;
+    };
+    let (name, version) = (&agent[..slash], &agent[slash + 1..]);
+    let major = match version {
+        b"" => None,
+        v => match v
+            .strip_suffix(b".0")
+            .and_then(|d| std::str::from_utf8(d).ok()?.parse().ok())
+        {
+            Some(major) => Some(major),
+            None => return false,
+        },
+    };
+    families()
+        .find(|family| family.as_bytes() == name)
+        .is_some_and(|browser| {
+            written_for(UserAgentClass {
+                browser,
+                major,
+                os: "Other",
+                bot: true,
+            })
+        })
+}
 
 impl UserAgentClass {
     /// Appends the synthetic user agent written to CLF's user-agent column.
@@ -84,6 +125,26 @@ fn os_token(os: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn synthetic_user_agents_are_recognised() {
+        use crate::anonymize::user_agent::tests::{CASES, every_class};
+        for class in every_class() {
+            let mut out = Vec::new();
+            class.write_synthetic(&mut out);
+            assert!(
+                super::is_synthetic(&out),
+                "{}",
+                String::from_utf8_lossy(&out)
+            );
+        }
+        for (raw, ..) in CASES {
+            assert!(!super::is_synthetic(raw.as_bytes()), "{raw}");
+        }
+        for raw in ["Firefox/3.0x", "Firefox/03.0", "Nobody/1.0", "-", ""] {
+            assert!(!super::is_synthetic(raw.as_bytes()), "{raw}");
+        }
+    }
+
     use crate::anonymize::classify_user_agent;
     use crate::anonymize::user_agent::tests::CASES;
     use crate::record::UserAgentClass;

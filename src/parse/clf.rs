@@ -19,6 +19,12 @@ pub(crate) struct ClfLine<'a> {
     pub(crate) record: RawRecord<'a>,
     /// Whether the line had the combined format's referrer and user-agent fields.
     pub(crate) combined: bool,
+    /// The ident column (where anonlog writes its visitor pseudonym); not in the record.
+    pub(crate) ident: &'a [u8],
+    /// The user column: everything between the ident column and the ` [`; not in the record.
+    pub(crate) user: &'a [u8],
+    /// Fields after the user agent, which custom formats append; not in the record.
+    pub(crate) trailer: &'a [u8],
 }
 
 /// The last timestamp text parsed and its value: consecutive lines usually share their
@@ -50,38 +56,31 @@ impl TimeCache {
     }
 }
 
-/// The fields of a line, decoded, before any of them is judged.
-pub(crate) struct ClfFields<'a> {
-    /// The client column.
-    pub(crate) host: &'a [u8],
-    /// The ident column (anonlog writes its visitor pseudonym there).
-    pub(crate) ident: &'a [u8],
-    /// The user column: anything up to the ` [` of the time.
-    pub(crate) user: &'a [u8],
-    pub(crate) time: Timestamp,
-    pub(crate) method: Cow<'a, [u8]>,
-    pub(crate) target: Cow<'a, [u8]>,
-    pub(crate) protocol: Cow<'a, [u8]>,
-    pub(crate) status: u16,
-    pub(crate) bytes: Option<u64>,
-    /// Referrer and user agent of the combined format; `None` in the common format.
-    pub(crate) combined: Option<RefererAgent<'a>>,
+/// Whether a status of `-` is read as no status. anonlog writes `-` for a record without
+/// one; only audits read it, the anonymizer rejects such lines.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum MissingStatus {
+    /// `-` is an invalid status.
+    Reject,
+    /// `-` is no status.
+    Accept,
 }
 
-/// The referrer and user-agent fields of the combined format, decoded.
-pub(crate) type RefererAgent<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
-
-/// Splits one line (without its line break) into its fields: the one CLF tokenizer, for
-/// the decoder below and for the statistics over anonymized logs.
-pub(crate) fn split_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfFields<'a>, Reject> {
+/// Parses one line (without its line break).
+pub(crate) fn parse_clf<'a>(
+    line: &'a [u8],
+    times: &TimeCache,
+    missing_status: MissingStatus,
+) -> Result<ClfLine<'a>, Reject> {
     let mut rest = line;
     let host = token(&mut rest).ok_or(Reject::Malformed)?;
-    // The user field can hold anything up to the ` [`.
+    // Ident and user are not part of the record; the user field can hold anything up to
+    // the ` [`.
     let open = memchr::memchr(b'[', rest)
         .filter(|&i| i > 0 && rest[i - 1] == b' ')
         .ok_or(Reject::Malformed)?;
     let (ident, user) = match memchr::memchr(b' ', &rest[..open - 1]) {
-        Some(space) => (&rest[..space], &rest[space + 1..open - 1]),
+        Some(i) => (&rest[..i], &rest[i + 1..open - 1]),
         None => (&rest[..open - 1], &b""[..]),
     };
     rest = &rest[open + 1..];
@@ -95,64 +94,54 @@ pub(crate) fn split_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfFiel
     let request = quoted(&mut rest).ok_or(Reject::Malformed)?;
     rest = rest.strip_prefix(b" ").ok_or(Reject::Malformed)?;
     let status = token(&mut rest).ok_or(Reject::Malformed)?;
-    let status = parse_status(status).ok_or(Reject::InvalidStatus)?;
+    let status = match parse_status(status) {
+        Some(status) => Some(status),
+        None if status == b"-" && missing_status == MissingStatus::Accept => None,
+        None => return Err(Reject::InvalidStatus),
+    };
     let bytes = token(&mut rest).ok_or(Reject::Malformed)?;
     let bytes = parse_bytes(bytes).ok_or(Reject::InvalidBytes)?;
     let (method, target, protocol) = request_fields(request)?;
 
-    let combined = if rest.first() == Some(&b'"') {
+    let combined = rest.first() == Some(&b'"');
+    let (referrer, user_agent) = if combined {
         let referrer = quoted(&mut rest).ok_or(Reject::Malformed)?;
         rest = rest.strip_prefix(b" ").ok_or(Reject::Malformed)?;
         let agent = quoted(&mut rest).ok_or(Reject::Malformed)?;
         if !(rest.is_empty() || rest[0] == b' ') {
             return Err(Reject::Malformed);
         }
-        Some((referrer, agent))
+        (referrer, agent)
     } else if rest.is_empty() {
-        None
+        (Cow::Borrowed(&b""[..]), Cow::Borrowed(&b""[..]))
     } else {
         return Err(Reject::Malformed);
     };
-    Ok(ClfFields {
-        host,
-        ident,
-        user,
-        time,
-        method,
-        target,
-        protocol,
-        status,
-        bytes,
-        combined,
-    })
-}
-
-/// Parses one line (without its line break). Ident and user are dropped.
-pub(crate) fn parse_clf<'a>(line: &'a [u8], times: &TimeCache) -> Result<ClfLine<'a>, Reject> {
-    let f = split_clf(line, times)?;
-    let combined = f.combined.is_some();
-    let (referrer, user_agent) = f
-        .combined
-        .unwrap_or((Cow::Borrowed(&b""[..]), Cow::Borrowed(&b""[..])));
     // Built in place: this is the hot path of the command-line tool.
     let record = RawRecord {
-        time: f.time,
-        client: ClientAddr::Text(Cow::Borrowed(f.host)),
-        method: f.method,
-        target: f.target,
+        time,
+        client: ClientAddr::Text(Cow::Borrowed(host)),
+        method,
+        target,
         route: None,
-        protocol: f.protocol,
+        protocol,
         host: Cow::Borrowed(b""),
         user_agent,
         referrer,
-        status: Some(f.status),
-        bytes: f.bytes,
+        status,
+        bytes,
         time_to_head: None,
         duration: None,
         outcome: None,
         headers: Vec::new(),
     };
-    Ok(ClfLine { record, combined })
+    Ok(ClfLine {
+        record,
+        combined,
+        ident,
+        user,
+        trailer: rest,
+    })
 }
 
 /// Splits `"METHOD target PROTOCOL"` into the builder's fields.
@@ -373,7 +362,11 @@ mod tests {
     use super::*;
 
     fn parse(line: &str) -> Result<ClfLine<'_>, Reject> {
-        parse_clf(line.as_bytes(), &TimeCache::default())
+        parse_clf(
+            line.as_bytes(),
+            &TimeCache::default(),
+            MissingStatus::Reject,
+        )
     }
 
     fn text(field: &[u8]) -> &str {

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::{Reject, clf};
+use super::{AuditLine, Reject, clf};
 use crate::anonymize::{TrustedProxies, parse_client_ip};
 use crate::policy::JsonFields;
 use crate::record::RawRecord;
@@ -31,6 +31,21 @@ pub(crate) struct JsonMapping {
     referrer: Vec<Vec<String>>,
     user_agent: Vec<Vec<String>>,
     duration: Vec<Vec<String>>,
+    /// Audits only (empty otherwise): anonlog's own output keys and the columns a record
+    /// does not hold.
+    audit: AuditPaths,
+}
+
+/// Key paths only an audit reads: anonlog's own output (`src/format/json.rs`) writes the
+/// target as `path` and `query` and the client as `network`; visitor and user columns are
+/// not part of a record.
+#[derive(Debug, Clone, Default)]
+struct AuditPaths {
+    client: Vec<Vec<String>>,
+    path: Vec<Vec<String>>,
+    query: Vec<Vec<String>>,
+    visitor: Vec<Vec<String>>,
+    user: Vec<Vec<String>>,
 }
 
 fn paths(custom: &[String], builtin: &[&str]) -> Vec<Vec<String>> {
@@ -111,6 +126,23 @@ impl JsonMapping {
                 ],
             ),
             duration: paths(&custom.duration, &["request_time", "duration"]),
+            audit: AuditPaths::default(),
+        }
+    }
+
+    /// The mapping an audit reads with: the anonymizer's, then anonlog's own output keys,
+    /// and the visitor and user columns.
+    pub(crate) fn for_audit(custom: &JsonFields) -> Self {
+        let own = |keys: &[&str]| paths(&[], keys);
+        Self {
+            audit: AuditPaths {
+                client: own(&["network"]),
+                path: own(&["path"]),
+                query: own(&["query"]),
+                visitor: own(&["visitor"]),
+                user: own(&["remote_user", "user_id", "user", "ident"]),
+            },
+            ..Self::new(custom)
         }
     }
 }
@@ -128,6 +160,27 @@ fn lookup<'v>(root: &'v Value, paths: &[Vec<String>]) -> Option<&'v Value> {
         };
         (!v.is_null()).then_some(v)
     })
+}
+
+/// Looks fields up in one object; when auditing, remembers which values were read.
+struct Fields<'v> {
+    root: &'v Value,
+    read: Option<Vec<&'v Value>>,
+}
+
+impl<'v> Fields<'v> {
+    /// The value under the first present path, remembered as read.
+    fn get(&mut self, paths: &[Vec<String>]) -> Option<&'v Value> {
+        let v = lookup(self.root, paths)?;
+        self.mark(v);
+        Some(v)
+    }
+
+    fn mark(&mut self, v: &'v Value) {
+        if let Some(read) = &mut self.read {
+            read.push(v);
+        }
+    }
 }
 
 fn text(v: &Value) -> Option<Cow<'_, [u8]>> {
@@ -225,31 +278,55 @@ pub(crate) fn parse_json(
     mapping: &JsonMapping,
     proxies: &TrustedProxies,
 ) -> Result<RawRecord<'static>, Reject> {
+    let root = parse_object(line)?;
+    let mut fields = Fields {
+        root: &root,
+        read: None,
+    };
+    record(&mut fields, mapping, proxies)
+}
+
+fn parse_object(line: &[u8]) -> Result<Value, Reject> {
     let root: Value = serde_json::from_slice(line).map_err(|_| Reject::InvalidJson)?;
     if !root.is_object() {
         return Err(Reject::InvalidJson);
     }
-    let time = lookup(&root, &mapping.time).ok_or(Reject::MissingTimestamp)?;
+    Ok(root)
+}
+
+/// The record of one JSON object.
+fn record(
+    fields: &mut Fields<'_>,
+    mapping: &JsonMapping,
+    proxies: &TrustedProxies,
+) -> Result<RawRecord<'static>, Reject> {
+    let time = fields.get(&mapping.time).ok_or(Reject::MissingTimestamp)?;
     let time = timestamp(time).ok_or(Reject::InvalidTimestamp)?;
     let owned = |v: Option<&Value>| v.and_then(text).map(Cow::into_owned);
     let mut b = RawRecord::builder(time);
 
-    if let Some(request) = lookup(&root, &mapping.request).filter(|v| v.is_string()) {
+    if let Some(request) = lookup(fields.root, &mapping.request).filter(|v| v.is_string()) {
+        fields.mark(request);
         let request = owned(Some(request)).unwrap_or_default();
         b = clf::request_line(b, Cow::Owned(request))?;
     } else {
-        let target = owned(lookup(&root, &mapping.target)).ok_or(Reject::MalformedRequest)?;
+        let target = owned(fields.get(&mapping.target))
+            .or_else(|| own_target(fields, mapping))
+            .ok_or(Reject::MalformedRequest)?;
         b = b.target(target);
-        if let Some(method) = owned(lookup(&root, &mapping.method)) {
+        if let Some(method) = owned(fields.get(&mapping.method)) {
             b = b.method(method);
         }
-        if let Some(protocol) = owned(lookup(&root, &mapping.protocol)) {
+        if let Some(protocol) = owned(fields.get(&mapping.protocol)) {
             b = b.protocol(protocol);
         }
     }
 
-    if let Some(client) = owned(lookup(&root, &mapping.client)) {
-        let forwarded = owned(lookup(&root, &mapping.forwarded_for));
+    let client = fields
+        .get(&mapping.client)
+        .or_else(|| fields.get(&mapping.audit.client));
+    if let Some(client) = owned(client) {
+        let forwarded = owned(lookup(fields.root, &mapping.forwarded_for));
         b = match (parse_client_ip(&client), forwarded) {
             (Some(peer), Some(xff)) if !proxies.is_empty() && xff != b"-" => {
                 match proxies.resolve(peer, [], [&xff[..]]) {
@@ -261,13 +338,13 @@ pub(crate) fn parse_json(
             (None, _) => b.client_text(client),
         };
     }
-    if let Some(status) = lookup(&root, &mapping.status) {
+    if let Some(status) = fields.get(&mapping.status) {
         let status = text(status)
             .and_then(|s| clf::parse_status(&s))
             .ok_or(Reject::InvalidStatus)?;
         b = b.status(status);
     }
-    if let Some(bytes) = lookup(&root, &mapping.bytes) {
+    if let Some(bytes) = fields.get(&mapping.bytes) {
         let bytes = text(bytes)
             .and_then(|s| clf::parse_bytes(&s))
             .ok_or(Reject::InvalidBytes)?;
@@ -275,22 +352,84 @@ pub(crate) fn parse_json(
             b = b.bytes(bytes);
         }
     }
-    if let Some(host) = owned(lookup(&root, &mapping.host)) {
+    if let Some(host) = owned(fields.get(&mapping.host)) {
         b = b.host(host);
     }
-    if let Some(referrer) = owned(lookup(&root, &mapping.referrer)) {
+    if let Some(referrer) = owned(fields.get(&mapping.referrer)) {
         b = b.referrer(referrer);
     }
-    if let Some(agent) = owned(lookup(&root, &mapping.user_agent)) {
+    if let Some(agent) = owned(fields.get(&mapping.user_agent)) {
         b = b.user_agent(agent);
     }
-    if let Some(secs) = lookup(&root, &mapping.duration).and_then(number)
+    if let Some(secs) = fields.get(&mapping.duration).and_then(number)
         && secs.is_finite()
         && secs >= 0.0
     {
         b = b.duration(std::time::Duration::from_secs_f64(secs.min(1e9)));
     }
     Ok(b.build())
+}
+
+/// anonlog's own target: `path`, and `?query` when there is one (audits only).
+fn own_target(fields: &mut Fields<'_>, mapping: &JsonMapping) -> Option<Vec<u8>> {
+    let mut target = text(fields.get(&mapping.audit.path)?)?.into_owned();
+    if let Some(query) = fields.get(&mapping.audit.query).and_then(text) {
+        target.push(b'?');
+        target.extend_from_slice(&query);
+    }
+    Some(target)
+}
+
+/// Parses one JSON object for an audit: the record when the object is one, the visitor
+/// and user columns, and every other string or number value with its key.
+pub(crate) fn parse_json_for_audit(
+    line: &[u8],
+    mapping: &JsonMapping,
+    proxies: &TrustedProxies,
+) -> Result<AuditLine<'static>, Reject> {
+    let root = parse_object(line)?;
+    let mut fields = Fields {
+        root: &root,
+        read: Some(Vec::new()),
+    };
+    let record = record(&mut fields, mapping, proxies).ok();
+    if record.is_none() {
+        // Nothing of an object that is not a record was read: all of it is scanned as text.
+        fields.read = Some(Vec::new());
+    }
+    let mut column = |paths| {
+        fields
+            .get(paths)
+            .and_then(text)
+            .map(|t| Cow::Owned(t.into_owned()))
+    };
+    let ident = column(&mapping.audit.visitor);
+    let user = column(&mapping.audit.user);
+    let read = fields.read.unwrap_or_default();
+    let mut unread = Vec::new();
+    walk(&root, "", &mut |key, value| {
+        if !read.iter().any(|r| std::ptr::eq(*r, value))
+            && let Some(t) = text(value)
+        {
+            unread.push((Cow::Owned(key.to_owned()), Cow::Owned(t.into_owned())));
+        }
+    });
+    Ok(AuditLine {
+        record,
+        ident,
+        user,
+        unread,
+        json: true,
+    })
+}
+
+/// Visits every string and number in `value` with the key it is under.
+fn walk<'v>(value: &'v Value, key: &str, visit: &mut impl FnMut(&str, &'v Value)) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|v| walk(v, key, visit)),
+        Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, k, visit)),
+        v => visit(key, v),
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 pub(crate) mod clf;
 pub(crate) mod json;
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::anonymize::TrustedProxies;
@@ -38,16 +39,22 @@ impl InputFormat {
     /// Guesses the format from the first non-blank line of an input.
     pub fn detect(first_line: &[u8]) -> Option<Self> {
         let line = first_line.trim_ascii();
-        if line.starts_with(b"{") {
+        if looks_like_json(line) {
             return Some(Self::Json);
         }
-        let parsed = clf::parse_clf(line, &clf::TimeCache::default()).ok()?;
+        let parsed =
+            clf::parse_clf(line, &clf::TimeCache::default(), clf::MissingStatus::Reject).ok()?;
         Some(if parsed.combined {
             Self::Combined
         } else {
             Self::Common
         })
     }
+}
+
+/// Whether a line is read as JSON when the format is detected: it starts with `{`.
+pub(crate) fn looks_like_json(line: &[u8]) -> bool {
+    line.trim_ascii_start().starts_with(b"{")
 }
 
 /// Why a line was rejected. Carries no content of the line.
@@ -129,9 +136,63 @@ impl LineParser {
     pub fn parse<'a>(&self, line: &'a [u8]) -> Result<RawRecord<'a>, Reject> {
         match self.format {
             InputFormat::Combined | InputFormat::Common => {
-                clf::parse_clf(line, &self.times).map(|l| l.record)
+                clf::parse_clf(line, &self.times, clf::MissingStatus::Reject).map(|l| l.record)
             }
             InputFormat::Json => json::parse_json(line, &self.json, &self.proxies),
+        }
+    }
+}
+
+/// A line as an audit reads it: the record the anonymizer would get from it, and what of
+/// the line that record does not hold.
+pub(crate) struct AuditLine<'a> {
+    /// The record, when the line is one (a JSON object may not be).
+    pub(crate) record: Option<RawRecord<'a>>,
+    /// CLF's ident column, JSON `visitor`: where anonlog writes its visitor pseudonym.
+    pub(crate) ident: Option<Cow<'a, [u8]>>,
+    /// CLF's user column, JSON `remote_user` and the like.
+    pub(crate) user: Option<Cow<'a, [u8]>>,
+    /// Every value no field reads, with its JSON key (empty for CLF's trailing fields).
+    pub(crate) unread: Vec<(Cow<'a, str>, Cow<'a, [u8]>)>,
+    /// Whether the line was JSON: its values are JSON-decoded, and may still hold the
+    /// visible `\xHH` escapes anonlog and nginx write.
+    pub(crate) json: bool,
+}
+
+/// Decodes the `\xHH`, `\"` and `\\` escapes of a CLF field (or of a JSON value that
+/// carries them), as the CLF parser does.
+pub(crate) use clf::unescape;
+
+impl LineParser {
+    /// A parser for audits: the policy's JSON field mapping, then anonlog's own output
+    /// keys; no trusted proxies.
+    pub(crate) fn for_audit(format: InputFormat, policy: &Policy) -> Self {
+        Self {
+            format,
+            json: json::JsonMapping::for_audit(&policy.input.json),
+            proxies: TrustedProxies::default(),
+            times: clf::TimeCache::default(),
+        }
+    }
+
+    /// Parses one line (without its line break) for an audit; an error means the line is
+    /// not of this parser's format at all.
+    pub(crate) fn parse_for_audit<'a>(&self, line: &'a [u8]) -> Result<AuditLine<'a>, Reject> {
+        match self.format {
+            InputFormat::Combined | InputFormat::Common => {
+                let clf = clf::parse_clf(line, &self.times, clf::MissingStatus::Accept)?;
+                Ok(AuditLine {
+                    record: Some(clf.record),
+                    ident: Some(Cow::Borrowed(clf.ident)),
+                    user: Some(Cow::Borrowed(clf.user)),
+                    unread: (!clf.trailer.is_empty())
+                        .then_some((Cow::Borrowed(""), Cow::Borrowed(clf.trailer)))
+                        .into_iter()
+                        .collect(),
+                    json: false,
+                })
+            }
+            InputFormat::Json => json::parse_json_for_audit(line, &self.json, &self.proxies),
         }
     }
 }

@@ -89,18 +89,36 @@ const fn is_plain_ascii(b: u8) -> bool {
 }
 
 /// Whether a non-ASCII character must be escaped: C1 controls, bidi controls, invisible
-/// formatting characters and line/paragraph separators.
+/// formatting characters (Unicode category Cf, the TAG block, variation selectors, Hangul
+/// fillers and similar blanks) and line/paragraph separators.
 pub(crate) const fn is_hidden_char(c: char) -> bool {
     matches!(c,
         '\u{80}'..='\u{9f}'
         | '\u{ad}'
+        | '\u{34f}'
+        | '\u{600}'..='\u{605}'
         | '\u{61c}'
-        | '\u{180e}'
+        | '\u{6dd}'
+        | '\u{70f}'
+        | '\u{8e2}'
+        | '\u{115f}'..='\u{1160}'
+        | '\u{17b4}'..='\u{17b5}'
+        | '\u{180b}'..='\u{180f}'
         | '\u{200b}'..='\u{200f}'
         | '\u{2028}'..='\u{202e}'
         | '\u{2060}'..='\u{206f}'
+        | '\u{2800}'
+        | '\u{3164}'
+        | '\u{fe00}'..='\u{fe0f}'
         | '\u{feff}'
-        | '\u{fff9}'..='\u{fffb}')
+        | '\u{ffa0}'
+        | '\u{fff9}'..='\u{fffb}'
+        | '\u{110bd}'
+        | '\u{110cd}'
+        | '\u{13430}'..='\u{1343f}'
+        | '\u{1bca0}'..='\u{1bca3}'
+        | '\u{1d173}'..='\u{1d17a}'
+        | '\u{e0000}'..='\u{e0fff}')
 }
 
 /// Whether `text` could have been produced by [`escape`] (used by tests and assertions).

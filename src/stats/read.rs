@@ -18,8 +18,9 @@ use super::merge::merge_partials;
 use super::{Aggregate, Facts};
 use crate::anonymize::user_agent::classify_cached;
 use crate::parse::Reject;
-use crate::parse::clf::{TimeCache, split_clf};
+use crate::parse::clf::{MissingStatus, TimeCache, parse_clf};
 use crate::parse::json::parse_rfc3339;
+use crate::record::ClientAddr;
 use crate::record::safe_text::{escape, is_safe};
 use crate::stream::anonymize::InputSummary;
 use crate::stream::runner::{self, Batch, Collect, Job, RunSettings};
@@ -106,35 +107,40 @@ fn read_clf<R>(
     times: &TimeCache,
     f: impl FnOnce(&Facts<'_>) -> R,
 ) -> Result<R, Reject> {
-    let fields = split_clf(line, times)?;
-    let network = std::str::from_utf8(fields.host).ok();
-    let ident = std::str::from_utf8(fields.ident).ok();
-    if !is_network(network) || fields.user != b"-" {
+    // anonlog writes `-` for a record without status.
+    let clf = parse_clf(line, times, MissingStatus::Accept)?;
+    let r = &clf.record;
+    let network = match &r.client {
+        ClientAddr::Text(host) => std::str::from_utf8(host).ok(),
+        _ => None,
+    };
+    let ident = std::str::from_utf8(clf.ident).ok();
+    if !is_network(network) || clf.user != b"-" {
         return Err(Reject::NotAnonymized);
     }
     let visitor = pseudonym(ident)?;
-    let method = safe(&fields.method);
-    let target = safe(&fields.target);
+    let method = safe(&r.method);
+    let target = safe(&r.target);
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (&*target, None),
     };
-    let (referrer, agent) = fields.combined.unwrap_or_default();
-    let referrer = safe(&referrer);
+    let referrer = safe(&r.referrer);
     let referrer = present(&referrer);
     if !is_origin(referrer) {
         return Err(Reject::NotAnonymized);
     }
-    let class = (!agent.is_empty() && *agent != *b"-").then(|| classify_cached(&agent));
+    let agent = &r.user_agent;
+    let class = (!agent.is_empty() && **agent != *b"-").then(|| classify_cached(agent));
     Ok(f(&Facts {
-        day: fields.time.utc_day(),
-        hour: fields.time.civil().hour,
+        day: r.time.utc_day(),
+        hour: r.time.civil().hour,
         visitor,
         method: present(&method),
         path,
         query,
-        status: Some(fields.status),
-        bytes: fields.bytes,
+        status: r.status,
+        bytes: r.bytes,
         referrer,
         browser: class.map(|c| c.browser()),
         os: class.map(|c| c.os()),

@@ -38,7 +38,6 @@ pub const FORBIDDEN_HEADERS: &[&str] = &[
 pub const DEFAULT_QUERY_KEYS: &[&str] = &[
     "page",
     "sort",
-    "order",
     "lang",
     "utm_source",
     "utm_medium",
@@ -218,6 +217,38 @@ pub enum ReferrerKeep {
 pub struct PathPolicy {
     /// Longest templated path kept, in bytes; longer ones end in `[...]` (default 1024).
     pub max_length: usize,
+    /// Route templates (`[[path.routes]]`): a path that matches one is written as the
+    /// template, whatever its variable segments hold (default none).
+    pub routes: Vec<RouteTemplate>,
+}
+
+/// A route template: `/users/{id}/orders/{order}`, literal segments and `{name}` segments
+/// that match any one segment.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RouteTemplate {
+    /// The template, as it is written for every matching path.
+    pub template: String,
+}
+
+impl RouteTemplate {
+    /// Whether the template is well formed: it starts with `/`, and each segment is a
+    /// `{name}` (letters, digits, `_`) or a literal of URL path characters.
+    pub fn is_valid(&self) -> bool {
+        let Some(rest) = self.template.strip_prefix('/') else {
+            return false;
+        };
+        rest.split('/')
+            .all(|segment| match segment.strip_prefix('{') {
+                Some(name) => name.strip_suffix('}').is_some_and(|n| {
+                    !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                }),
+                None => segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,=:@%".contains(&b)),
+            })
+    }
 }
 
 /// Query strings.
@@ -264,7 +295,10 @@ impl Default for VisitorPolicy {
 
 impl Default for PathPolicy {
     fn default() -> Self {
-        Self { max_length: 1024 }
+        Self {
+            max_length: 1024,
+            routes: Vec::new(),
+        }
     }
 }
 
@@ -419,6 +453,15 @@ impl Policy {
                 ),
             );
         }
+        if let Some(n) = self.path.routes.iter().position(|r| !r.is_valid()) {
+            return refuse(
+                "path.routes",
+                format!(
+                    "template number {} is not a path of literal and {{name}} segments",
+                    n + 1
+                ),
+            );
+        }
         for key in &self.query.allow {
             if key.is_empty()
                 || key
@@ -472,100 +515,4 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn refused_key(text: &str) -> &'static str {
-        match Policy::from_toml_str(text) {
-            Err(PolicyError::Refused { key, .. }) => key,
-            other => panic!("expected a refusal, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn empty_file_is_strict() {
-        assert_eq!(Policy::from_toml_str("").expect("valid"), Policy::strict());
-        assert_eq!(Policy::preset("strict").expect("valid"), Policy::strict());
-    }
-
-    #[test]
-    fn strict_defaults_match_the_privacy_model() {
-        let p = Policy::strict();
-        assert_eq!((p.network.ipv4_prefix, p.network.ipv6_prefix), (16, 32));
-        assert!(p.visitor.enabled && p.visitor.secret_file.is_none());
-        assert_eq!(p.user_agent.keep, UserAgentKeep::Reduced);
-        assert_eq!(p.referrer.keep, ReferrerKeep::Origin);
-        assert!(p.headers.allow.is_empty());
-        assert!(p.query.allow.iter().any(|k| k == "utm_source"));
-        assert!(p.validate().is_ok());
-    }
-
-    #[test]
-    fn presets_are_valid_and_overridable() {
-        for (name, _) in PRESETS {
-            Policy::preset(name).expect("every preset is valid");
-        }
-        let p = Policy::from_toml_str("preset = \"regional\"\n[network]\nipv6_prefix = 40")
-            .expect("valid");
-        assert_eq!((p.network.ipv4_prefix, p.network.ipv6_prefix), (24, 40));
-        let m = Policy::preset("minimal").expect("valid");
-        assert!(!m.visitor.enabled && m.query.allow.is_empty());
-        assert!(matches!(
-            Policy::preset("lax"),
-            Err(PolicyError::UnknownPreset { .. })
-        ));
-    }
-
-    #[test]
-    fn unsafe_settings_are_refused_by_name() {
-        assert_eq!(
-            refused_key("[network]\nipv4_prefix = 25"),
-            "network.ipv4_prefix"
-        );
-        assert_eq!(
-            refused_key("[network]\nipv6_prefix = 64"),
-            "network.ipv6_prefix"
-        );
-        assert_eq!(
-            refused_key("[headers]\nallow = [\"Cookie\"]"),
-            "headers.allow"
-        );
-        assert_eq!(
-            refused_key("[headers]\nallow = [\"AUTHORIZATION\"]"),
-            "headers.allow"
-        );
-        assert_eq!(
-            refused_key("[headers]\nallow = [\"X-Forwarded-For\"]"),
-            "headers.allow"
-        );
-        assert_eq!(
-            refused_key("[headers]\nallow = [\"bad name\"]"),
-            "headers.allow"
-        );
-        assert_eq!(refused_key("[query]\nallow = [\"a=b\"]"), "query.allow");
-        let msg = Policy::from_toml_str("[network]\nipv4_prefix = 32")
-            .expect_err("refused")
-            .to_string();
-        assert!(
-            msg.contains("network.ipv4_prefix") && msg.contains("/24"),
-            "{msg}"
-        );
-        assert!(Policy::from_toml_str("[headers]\nallow = [\"Accept-Language\"]").is_ok());
-    }
-
-    #[test]
-    fn unknown_keys_are_named() {
-        let msg = Policy::from_toml_str("[network]\nipv4_prefx = 16")
-            .expect_err("unknown key")
-            .to_string();
-        assert!(msg.contains("ipv4_prefx"), "{msg}");
-        let msg = Policy::from_toml_str("[netwrk]\n")
-            .expect_err("unknown")
-            .to_string();
-        assert!(msg.contains("netwrk"), "{msg}");
-        let msg = Policy::from_toml_str("[time]\nprecision = \"week\"")
-            .expect_err("bad variant")
-            .to_string();
-        assert!(msg.contains("week"), "{msg}");
-    }
-}
+mod tests;
