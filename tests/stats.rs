@@ -8,6 +8,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_anonlog");
 
 const AGENTS: &[&str] = &[
@@ -103,7 +105,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Runs anonlog; asserts exit status 0.
 fn anonlog(args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).output().expect("anonlog runs");
+    let out = common::run_anonlog(args, b"");
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -304,28 +306,12 @@ fn gzip_input_and_every_format() {
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
-/// GoAccess's totals over a log.
-fn goaccess(log: &Path, report: &Path) -> Value {
-    let out = Command::new("goaccess")
-        .arg(log)
-        .args(["--no-global-config", "--log-format=COMBINED", "-o"])
-        .arg(report)
-        .output()
-        .expect("goaccess runs (apt-get install goaccess)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&std::fs::read(report).expect("report")).expect("JSON")
-}
-
 #[test]
 #[ignore = "needs goaccess"]
 fn requests_and_bandwidth_match_goaccess_over_the_raw_log() {
     let dir = scratch("goaccess");
     let (clf, json, _, raw) = anonymized(&dir);
-    let before = goaccess(&raw, &dir.join("raw.json"));
+    let before = common::goaccess(&raw, &dir.join("raw.json"));
     for anon in [&clf, &json] {
         let r = report(&[path(anon)]);
         assert_eq!(r["totals"]["requests"], before["general"]["total_requests"]);

@@ -1,4 +1,4 @@
-//! Helpers shared by the layer and sink tests.
+//! Helpers shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
 use std::io;
@@ -115,4 +115,25 @@ pub fn run_anonlog(args: &[&str], stdin: &[u8]) -> std::process::Output {
 /// Output bytes as text (anonlog writes UTF-8 only).
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
+}
+
+/// GoAccess's JSON report of a combined log (GoAccess must be installed).
+pub fn goaccess(log: &std::path::Path, report: &std::path::Path) -> serde_json::Value {
+    let out = std::process::Command::new("goaccess")
+        .arg(log)
+        .args([
+            "--no-global-config",
+            "--log-format=COMBINED",
+            "--json-pretty-print",
+            "-o",
+        ])
+        .arg(report)
+        .output()
+        .expect("goaccess runs (apt-get install goaccess)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&std::fs::read(report).expect("report")).expect("report is JSON")
 }
