@@ -28,14 +28,26 @@ use crate::stream::{Input, Outcome, Progress, StreamError};
 use crate::time::Timestamp;
 
 /// Text in anonlog's escaped form: borrowed when it already is, escaped anew otherwise
-/// (CLF fields come decoded from the tokenizer).
+/// (CLF fields come decoded from the parser).
 fn safe<'a>(raw: &Cow<'a, [u8]>) -> Cow<'a, str> {
     if let Cow::Borrowed(b) = *raw
         && let Ok(text) = std::str::from_utf8(b)
-        && is_safe(text)
     {
-        return Cow::Borrowed(text);
+        return safe_str(text);
     }
+    escaped(raw)
+}
+
+/// [`safe`] for text that is UTF-8 already (JSON values).
+fn safe_str(text: &str) -> Cow<'_, str> {
+    if is_safe(text) {
+        Cow::Borrowed(text)
+    } else {
+        escaped(text.as_bytes())
+    }
+}
+
+fn escaped(raw: &[u8]) -> Cow<'static, str> {
     let mut out = String::new();
     escape(raw, usize::MAX, &mut out);
     Cow::Owned(out)
@@ -200,13 +212,9 @@ fn read_json<R>(line: &[u8], f: impl FnOnce(&Facts<'_>) -> R) -> Result<Option<R
         return Err(Reject::InvalidStatus);
     }
     fn text<'t>(t: &'t Option<Cow<'_, str>>) -> Option<Cow<'t, str>> {
-        t.as_deref().map(|t| safe(&Cow::Borrowed(t.as_bytes())))
+        t.as_deref().map(safe_str)
     }
-    let (method, path, query) = (
-        text(&l.method),
-        safe(&Cow::Borrowed(path.as_bytes())),
-        text(&l.query),
-    );
+    let (method, path, query) = (text(&l.method), safe_str(path), text(&l.query));
     let (referrer, browser, os) = (text(&l.referrer), text(&l.browser), text(&l.os));
     let (os_version, device) = (text(&l.os_version), text(&l.device));
     if !is_origin(referrer.as_deref()) {
