@@ -365,3 +365,16 @@ fn the_html_report_renders_in_chromium() {
     }
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
+
+#[test]
+fn invalid_release_rules_are_usage_errors() {
+    for args in [
+        &["stats", "--epsilon", "1e-1", "-"][..],
+        &["stats", "--epsilon", "0", "-"],
+        &["stats", "--min-visitors", "0", "-"],
+        &["stats", "--partial", "--min-visitors", "5", "-"],
+    ] {
+        let out = common::run_anonlog(args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
