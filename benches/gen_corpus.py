@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Writes a synthetic combined-format access log for throughput benchmarks.
 
-Usage: gen_corpus.py LINES OUTPUT
+Usage: gen_corpus.py LINES OUTPUT [DAYS [CLIENTS]]
+
+With DAYS, the lines are spread evenly over that many UTC days from 24 Nov 2026 (for
+statistics per day); without, they follow each other 0-200 ms apart as before. With
+CLIENTS, requests come from that many (address, user agent) pairs, drawn with a skew as
+real visitors come back; without, nearly every request has an address of its own.
 
 Deterministic (fixed seed). Addresses come from the benchmarking range 198.18.0.0/15 and
 the documentation range 2001:db8::/32 (about 15 % IPv6); user agents repeat with a skewed
 distribution as on real sites; referrers carry paths and query strings; paths carry ids,
 UUIDs, e-mail addresses and tokens, as the privacy model expects to find them.
 """
+import datetime
 import random
 import sys
 import uuid
@@ -57,24 +63,41 @@ def target(rng):
     return f"/reset?token=sk_live_{rng.getrandbits(128):032x}"
 
 
+def address(rng):
+    if rng.random() < 0.15:
+        return f"2001:db8:{rng.getrandbits(16):x}:{rng.getrandbits(16):x}::{rng.getrandbits(16):x}"
+    return f"198.{18 + rng.getrandbits(1)}.{rng.getrandbits(8)}.{rng.randrange(1, 255)}"
+
+
 def main():
     lines, path = int(sys.argv[1]), sys.argv[2]
+    days = int(sys.argv[3]) if len(sys.argv) > 3 else None
+    clients = int(sys.argv[4]) if len(sys.argv) > 4 else None
+    start = datetime.datetime(2026, 11, 24, tzinfo=datetime.timezone.utc)
     rng = random.Random(20261124)
     weights = [1.0 / (i + 1) for i in range(len(AGENTS))]
     t = 0
     with open(path, "w") as out:
-        for _ in range(lines):
-            if rng.random() < 0.15:
-                ip = f"2001:db8:{rng.getrandbits(16):x}:{rng.getrandbits(16):x}::{rng.getrandbits(16):x}"
+        pool = [(address(rng), rng.choices(AGENTS, weights)[0]) for _ in range(clients or 0)]
+        for n in range(lines):
+            if pool:
+                # A few clients come back often, most now and then.
+                skewed = rng.random() < 0.3
+                i = int(rng.paretovariate(1.2)) - 1 if skewed else rng.randrange(len(pool))
+                ip, agent = pool[min(i, len(pool) - 1)]
             else:
-                ip = f"198.{18 + rng.getrandbits(1)}.{rng.getrandbits(8)}.{rng.randrange(1, 255)}"
+                ip, agent = address(rng), None
             t += rng.randrange(0, 200)
-            sec = t // 1000
-            stamp = f"24/Nov/2026:{sec // 3600 % 24:02}:{sec // 60 % 60:02}:{sec % 60:02} +0000"
+            if days:
+                at = start + datetime.timedelta(seconds=n * days * 86400 // lines)
+                stamp = at.strftime("%d/%b/%Y:%H:%M:%S +0000")
+            else:
+                sec = t // 1000
+                stamp = f"24/Nov/2026:{sec // 3600 % 24:02}:{sec // 60 % 60:02}:{sec % 60:02} +0000"
             method = "POST" if rng.random() < 0.08 else "GET"
             out.write(f'{ip} - - [{stamp}] "{method} {target(rng)} HTTP/1.1" '
                       f'{rng.choice(STATUSES)} {rng.randrange(0, 60000)} '
-                      f'"{rng.choice(REFERRERS)}" "{rng.choices(AGENTS, weights)[0]}"\n')
+                      f'"{rng.choice(REFERRERS)}" "{agent or rng.choices(AGENTS, weights)[0]}"\n')
 
 
 if __name__ == "__main__":

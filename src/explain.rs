@@ -321,11 +321,30 @@ fn wrap(text: &str, width: usize) -> String {
     out
 }
 
-fn html_escape(text: &str) -> String {
+/// Escapes text for HTML content and attribute values.
+pub(crate) fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// A section on the statistics published from the records, given the release rules in
+/// words (`anonlog stats` writes the same words into its reports).
+pub fn statistics_section(rules: &str, format: NoticeFormat) -> String {
+    let text = format!(
+        "We publish statistics computed from these anonymized records under these rules: \
+         {rules}. Each visitor counts at most once per day in any published number of visitors."
+    );
+    match format {
+        NoticeFormat::Markdown => format!("### Published statistics\n\n{text}\n"),
+        NoticeFormat::Text => format!("PUBLISHED STATISTICS\n\n{}\n", wrap(&text, 78)),
+        NoticeFormat::Html => format!(
+            "<section class=\"published-statistics\">\n<h3>Published statistics</h3>\n<p>{}</p>\n</section>\n",
+            html_escape(&text)
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ pub mod record;
 pub mod routes;
 #[cfg(feature = "layer")]
 pub mod sink;
+#[cfg(any(feature = "cli", feature = "layer"))]
+pub mod stats;
 #[cfg(feature = "cli")]
 pub mod stream;
 pub mod time;

@@ -1,6 +1,7 @@
 //! GoAccess reports the same traffic over anonymized output as over the raw log.
 
-use std::path::Path;
+mod common;
+
 use std::process::Command;
 
 use serde_json::Value;
@@ -63,26 +64,6 @@ fn raw_log() -> String {
     log
 }
 
-fn goaccess(log: &Path, report: &Path) -> Value {
-    let out = Command::new("goaccess")
-        .arg(log)
-        .args([
-            "--no-global-config",
-            "--log-format=COMBINED",
-            "--json-pretty-print",
-            "-o",
-        ])
-        .arg(report)
-        .output()
-        .expect("goaccess runs (apt-get install goaccess)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&std::fs::read(report).expect("report")).expect("report is JSON")
-}
-
 /// `name -> hits` of a panel's rows (`browsers` and `os` families), or of the items
 /// within them (`status_codes`: single codes).
 fn panel(report: &Value, name: &str, items: bool) -> Vec<(String, u64)> {
@@ -130,8 +111,8 @@ fn goaccess_sees_the_same_traffic() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let before = goaccess(&raw, &dir.join("raw.json"));
-    let after = goaccess(&anon, &dir.join("anon.json"));
+    let before = common::goaccess(&raw, &dir.join("raw.json"));
+    let after = common::goaccess(&anon, &dir.join("anon.json"));
     for key in [
         "total_requests",
         "valid_requests",

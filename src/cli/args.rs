@@ -48,6 +48,16 @@ pub(crate) enum Command {
     /// are never printed.
     Routes(RoutesArgs),
 
+    /// Statistics from anonymized logs: visitors, page views, pages, referrers, browsers, …
+    ///
+    /// Reads anonlog's own output (JSON lines, or CLF with the pseudonym in the ident
+    /// column) from files (gzip-compressed when named `.gz`) or standard input, all as one
+    /// input; never raw logs: `anonlog anonymize access.log | anonlog stats`. Without release
+    /// rules the numbers are exact and for the site's owner; --min-visitors and --epsilon
+    /// make them safe to publish (docs/stats.md). Exit status: 0 every line read, 1 some
+    /// lines rejected, 2 error.
+    Stats(StatsArgs),
+
     /// Print the enforced policy as a privacy-notice section a site can publish.
     ///
     /// The text is generated from the same policy value the anonymizer runs.
@@ -198,6 +208,10 @@ pub(crate) struct ExplainArgs {
     #[command(flatten)]
     pub(crate) policy: PolicyArgs,
 
+    /// The rules statistics are published under, to describe them too (when K or ε is given).
+    #[command(flatten)]
+    pub(crate) release: ReleaseArgs,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = NoticeArg::Markdown)]
     pub(crate) format: NoticeArg,
@@ -273,4 +287,99 @@ pub(crate) enum OutputArg {
     Json,
     Combined,
     Common,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct StatsArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<StatsCommand>,
+
+    #[command(flatten)]
+    pub(crate) report: ReportArgs,
+
+    /// Write an exact partial aggregate (JSON, hashed visitor ids) for `anonlog stats
+    /// merge` instead of a report. It is as sensitive as the log: never publish it.
+    #[arg(long, conflicts_with_all = ["format", "min_visitors", "epsilon"])]
+    pub(crate) partial: bool,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub(crate) threads: Option<u16>,
+
+    /// Anonymized logs (`-` or none: standard input; `.gz` files are decompressed).
+    #[arg(value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StatsCommand {
+    /// Combine partial aggregates (`anonlog stats --partial`) into one report, exactly as
+    /// if all their records had been one input.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    #[command(flatten)]
+    pub(crate) report: ReportArgs,
+
+    /// Write the merged partial aggregate instead of a report.
+    #[arg(long, conflicts_with_all = ["format", "min_visitors", "epsilon"])]
+    pub(crate) partial: bool,
+
+    /// Partial aggregates (`.gz` files are decompressed).
+    #[arg(value_name = "FILE", required = true)]
+    pub(crate) files: Vec<PathBuf>,
+}
+
+/// How a report is written, and under which release rules.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// Report format. Default: from the extension of -o FILE (.json, .csv, .html), else
+    /// text on a terminal and JSON otherwise.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<ReportFormatArg>,
+
+    /// Write to FILE (replaced) instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub(crate) release: ReleaseArgs,
+}
+
+/// The rules of a safe release (docs/stats.md).
+#[derive(Debug, Args)]
+pub(crate) struct ReleaseArgs {
+    /// Publish only rows with at least K distinct visitors; the rest are folded into an
+    /// `(other)` row, published only if it reaches K itself.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) min_visitors: Option<u64>,
+
+    /// Add discrete Laplace noise for ε-differential privacy per visitor-day, with a total
+    /// budget of E (a decimal such as 1 or 0.5) for the whole report.
+    #[arg(long, value_name = "E")]
+    pub(crate) epsilon: Option<String>,
+
+    /// δ for the private selection of rows of open-ended tables (with --epsilon).
+    #[arg(long, value_name = "D", default_value_t = 1e-6)]
+    pub(crate) delta: f64,
+
+    /// Most requests (page views) of one visitor per day counted in any row (with
+    /// --min-visitors or --epsilon).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_per_visitor: u64,
+
+    /// Most rows of one table one visitor per day counts in (with --epsilon).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_rows: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormatArg {
+    Text,
+    Json,
+    Csv,
+    Html,
 }

@@ -7,12 +7,16 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use super::args::{
-    AnonymizeArgs, FormatArg, FsyncArg, LogFileArgs, NoticeArg, OutputArg, PolicyArgs, ServeArgs,
+    AnonymizeArgs, FormatArg, FsyncArg, LogFileArgs, NoticeArg, OutputArg, PolicyArgs, ReleaseArgs,
+    ReportFormatArg, ServeArgs,
 };
 use anonlog::anonymize::TrustedProxies;
 use anonlog::explain::NoticeFormat;
 use anonlog::logfile::{Fsync, LogFile};
 use anonlog::parse::InputFormat;
+use anonlog::stats::Rules;
+use anonlog::stats::noise::parse_decimal;
+use anonlog::stats::render::ReportFormat;
 use anonlog::stream::DEFAULT_MAX_LINE;
 use anonlog::stream::anonymize::{Config, InputChoice, OutputChoice};
 use anonlog::stream::syslog::Limits;
@@ -76,6 +80,42 @@ impl From<NoticeArg> for NoticeFormat {
             NoticeArg::Text => NoticeFormat::Text,
             NoticeArg::Html => NoticeFormat::Html,
         }
+    }
+}
+
+impl From<ReportFormatArg> for ReportFormat {
+    fn from(arg: ReportFormatArg) -> Self {
+        match arg {
+            ReportFormatArg::Text => ReportFormat::Text,
+            ReportFormatArg::Json => ReportFormat::Json,
+            ReportFormatArg::Csv => ReportFormat::Csv,
+            ReportFormatArg::Html => ReportFormat::Html,
+        }
+    }
+}
+
+impl TryFrom<&ReleaseArgs> for Rules {
+    type Error = anyhow::Error;
+
+    fn try_from(args: &ReleaseArgs) -> anyhow::Result<Self> {
+        let epsilon = match &args.epsilon {
+            Some(text) => Some(parse_decimal(text).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--epsilon must be a positive decimal with at most 9 decimal places"
+                )
+            })?),
+            None => None,
+        };
+        if !(args.delta > 0.0 && args.delta < 1.0) {
+            anyhow::bail!("--delta must be between 0 and 1");
+        }
+        Ok(Rules {
+            min_visitors: args.min_visitors,
+            epsilon,
+            delta: args.delta,
+            max_per_visitor: args.max_per_visitor,
+            max_rows: args.max_rows,
+        })
     }
 }
 

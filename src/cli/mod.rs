@@ -9,6 +9,7 @@ mod explain;
 mod progress;
 mod routes;
 mod serve;
+mod stats;
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -32,6 +33,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(&args),
         Command::Routes(args) => routes::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Stats(args) => stats::run(&args),
     }
 }
 

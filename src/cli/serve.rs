@@ -31,10 +31,11 @@ pub(super) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let config = Config::try_from(args)?;
     let receiver =
         syslog::listen(&args.listen, Limits::from(args)).context("cannot listen for syslog")?;
+    // Signals first: whoever reads the announcement may send SIGTERM at once.
+    let term = super::install_stop_signals()?;
     for addr in &receiver.bound {
         super::warn(&format!("listening on {addr}"));
     }
-    let term = super::install_stop_signals()?;
     let file = open_log_file(&args.output, &args.file)?;
     if let Some(json) = &args.stats_json {
         refuse_same_file(json, &args.output)?;

@@ -225,7 +225,7 @@ fn seconds(s: f64) -> Option<Timestamp> {
 }
 
 /// `2026-11-24T04:05:06[.fff…](Z|±hh:mm)`, also with a space instead of `T`.
-fn parse_rfc3339(t: &[u8]) -> Option<Timestamp> {
+pub(crate) fn parse_rfc3339(t: &[u8]) -> Option<Timestamp> {
     if t.len() < 20
         || t[4] != b'-'
         || t[7] != b'-'

@@ -4,8 +4,8 @@
 //! lines (nginx `escape=json`, Caddy, custom mappings). A line that cannot be parsed is
 //! rejected with a [`Reject`] reason; it is never passed on in any form.
 
-mod clf;
-mod json;
+pub(crate) mod clf;
+pub(crate) mod json;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -77,6 +77,9 @@ pub enum Reject {
     InvalidBytes,
     /// The line is not a JSON object.
     InvalidJson,
+    /// The line is not anonymized output (statistics read nothing else): a full client
+    /// address, a user name, a referrer with a path, a visitor that is not a pseudonym.
+    NotAnonymized,
 }
 
 impl Reject {
@@ -91,6 +94,7 @@ impl Reject {
             Self::InvalidStatus => "invalid status",
             Self::InvalidBytes => "invalid byte count",
             Self::InvalidJson => "invalid JSON",
+            Self::NotAnonymized => "not anonymized",
         }
     }
 }

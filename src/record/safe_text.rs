@@ -142,7 +142,8 @@ pub(crate) fn is_safe(text: &str) -> bool {
         }
         i += 1;
     }
-    !text.chars().any(is_hidden_char)
+    // Every hidden character is outside ASCII.
+    text.is_ascii() || !text.chars().any(is_hidden_char)
 }
 
 fn push_hex_escape(out: &mut String, b: u8) {

@@ -88,6 +88,16 @@ impl InputSummary {
     pub fn rejected_total(&self) -> u64 {
         self.rejected.values().map(|r| r.count).sum()
     }
+
+    /// Counts a rejected line.
+    pub fn count_reject(&mut self, reason: Reject, line: u64) {
+        let entry = self.rejected.entry(reason).or_insert(RejectCount {
+            count: 0,
+            first_line: line,
+        });
+        entry.count += 1;
+        entry.first_line = entry.first_line.min(line);
+    }
 }
 
 /// `rejected 3 of 10000 lines: 2 malformed request line (first at line 12), 1 invalid
@@ -345,12 +355,7 @@ impl Collect<Done> for Writer<'_> {
         summary.lines += done.lines;
         summary.written += done.written;
         for (reason, line) in done.rejects {
-            let entry = summary.rejected.entry(reason).or_insert(RejectCount {
-                count: 0,
-                first_line: line,
-            });
-            entry.count += 1;
-            entry.first_line = entry.first_line.min(line);
+            summary.count_reject(reason, line);
         }
         Ok(())
     }

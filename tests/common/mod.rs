@@ -1,4 +1,4 @@
-//! Helpers shared by the layer and sink tests.
+//! Helpers shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
 use std::io;
@@ -179,4 +179,25 @@ pub fn assert_all_accounted(stats: &serde_json::Value) {
         "{stats}"
     );
     assert_eq!(n("in_flight"), 0, "{stats}");
+}
+
+/// GoAccess's JSON report of a combined log (GoAccess must be installed).
+pub fn goaccess(log: &std::path::Path, report: &std::path::Path) -> serde_json::Value {
+    let out = std::process::Command::new("goaccess")
+        .arg(log)
+        .args([
+            "--no-global-config",
+            "--log-format=COMBINED",
+            "--json-pretty-print",
+            "-o",
+        ])
+        .arg(report)
+        .output()
+        .expect("goaccess runs (apt-get install goaccess)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&std::fs::read(report).expect("report")).expect("report is JSON")
 }
