@@ -4,7 +4,10 @@
 #
 #  1. rotation: the log is renamed away and SIGHUP sent every 5 s (logrotate's way);
 #  2. stalled sink: the log is a FIFO whose reader is paused 2 s out of every 5, with a
-#     1 MiB queue and the drop policy, so the queue overflows again and again.
+#     1 MiB queue and the drop policy, so the queue overflows again and again;
+#  3. hostile network: `anonlog serve` receives ordinary senders over UDP and TCP while
+#     large datagrams, idle and half-sent connections and a trickling one attack it, with
+#     rotation every 30 s (scripts/serve_soak.py, for the same number of seconds).
 #
 # Checks, and exits non-zero when one fails:
 #  - every request has its record: records produced (accepted + dropped) within the
@@ -72,7 +75,7 @@ wrk_requests() { awk '/requests in/ {print $1}' <<<"$1"; }
 
 echo "soak: ${TOTAL}s in two halves of ${HALF}s"
 
-echo "1/2 rotation every 5 s"
+echo "1/3 rotation every 5 s"
 : >"$WORK/samples"
 start --log "$WORK/access.log"
 wrk -t1 -c"$CONNECTIONS" -d"${HALF}s" "http://127.0.0.1:$PORT/" >"$WORK/wrk1" &
@@ -93,7 +96,7 @@ echo "  $lines lines in $((n + 1)) files, $written written"
 [[ "$lines" == "$written" ]] || fail "lines on disk ($lines) != written ($written)"
 check_flat
 
-echo "2/2 stalled sink (FIFO reader paused 2 s of every 5)"
+echo "2/3 stalled sink (FIFO reader paused 2 s of every 5)"
 : >"$WORK/samples"
 mkfifo "$WORK/fifo"
 cat "$WORK/fifo" >"$WORK/collected" &
@@ -125,4 +128,8 @@ assert reported == r["dropped"], (reported, r)
 assert r["dropped"] > 0, "the stall never overflowed the queue"
 PY
 check_flat
+
+echo "3/3 hostile network (anonlog serve)"
+cargo build --release --quiet --bin anonlog
+python3 scripts/serve_soak.py "$HALF" target/release/anonlog || fail "serve soak"
 echo "soak: ok"
