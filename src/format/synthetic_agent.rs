@@ -6,19 +6,23 @@
 //! browser and OS family.
 
 use super::push_decimal;
-use crate::record::UserAgentClass;
+use crate::record::{AgentKind, Device, UserAgentClass};
 
 impl UserAgentClass {
     /// Appends the synthetic user agent written to CLF's user-agent column.
     ///
     /// Each template carries only the reduced facts, in the tokens GoAccess and AWStats
-    /// look for, so both report the same browser and OS family as for the raw string.
+    /// look for, so both report the same browser family or crawler, feed reader or tool
+    /// name, the same OS family and OS version as for the raw string.
     pub(crate) fn write_synthetic(&self, out: &mut Vec<u8>) {
         for &b in self.synthetic_template().as_bytes() {
             match b {
-                OS => out.extend_from_slice(os_token(self.os()).as_bytes()),
-                VERSION => {
+                OS => self.write_platform(out),
+                VERSION | SLASHED_VERSION => {
                     if let Some(major) = self.major() {
+                        if b == SLASHED_VERSION {
+                            out.push(b'/');
+                        }
                         push_decimal(out, u64::from(major));
                         out.extend_from_slice(b".0");
                     }
@@ -29,65 +33,125 @@ impl UserAgentClass {
         }
     }
 
-    /// The template of the synthetic user agent, with [`OS`], [`VERSION`] and [`NAME`]
-    /// standing for the platform token, the version and the family name.
+    /// The template of the synthetic user agent, with [`OS`], [`VERSION`],
+    /// [`SLASHED_VERSION`] and [`NAME`] standing for the platform, the version and the
+    /// family or product name.
+    ///
+    /// Crawlers, and listed products whose own user agents do, link to a robot page: a
+    /// `+http` link after a product token is what analyzers take for the mark of a crawler.
     fn synthetic_template(&self) -> &'static str {
-        match (self.browser(), self.is_bot(), self.os() == "iOS") {
-            ("Bot", true, _) => "Bot/\u{2} (+http://bot.invalid/)",
-            (_, true, _) => "\u{3}/\u{2}",
-            ("Chrome", _, true) => "Mozilla/5.0 (\u{1}) CriOS/\u{2} Safari/604.1",
-            ("Chrome", ..) => "Mozilla/5.0 (\u{1}) Chrome/\u{2}",
-            ("Chromium", ..) => "Mozilla/5.0 (\u{1}) Chromium/\u{2} Chrome/\u{2}",
-            ("Edge", _, true) => "Mozilla/5.0 (\u{1}) EdgiOS/\u{2} Safari/604.1",
-            ("Edge", ..) => "Mozilla/5.0 (\u{1}) Chrome/\u{2} Edg/\u{2}",
-            ("Opera", ..) => "Mozilla/5.0 (\u{1}) OPR/\u{2}",
-            ("Samsung Internet", ..) => {
-                "Mozilla/5.0 (\u{1}) SamsungBrowser/\u{2} Chrome/0.0 Mobile"
-            }
-            ("Yandex Browser", ..) => "Mozilla/5.0 (\u{1}) YaBrowser/\u{2} Chrome/0.0",
-            ("Vivaldi", ..) => "Mozilla/5.0 (\u{1}) Chrome/0.0 Vivaldi/\u{2}",
-            ("Firefox", _, true) => "Mozilla/5.0 (\u{1}) FxiOS/\u{2} Safari/605.1.15",
-            ("Firefox", ..) => "Mozilla/5.0 (\u{1}) Firefox/\u{2}",
-            ("Safari", _, true) => "Mozilla/5.0 (\u{1}) Version/\u{2} Mobile/15E148 Safari/604.1",
-            ("Safari", ..) => "Mozilla/5.0 (\u{1}) Version/\u{2} Safari/605.1.15",
-            ("Internet Explorer", ..) if self.major().is_some_and(|m| m >= 11) => {
+        let ios = self.os() == "iOS";
+        match (self.kind(), self.robot_page) {
+            (AgentKind::Browser, _) => {}
+            (_, true) if self.os() == "Other" => return "\u{3}\u{4} (+http://bot.invalid/)",
+            (_, true) => return "Mozilla/5.0 (\u{1}; \u{3}\u{4}; +http://bot.invalid/)",
+            (_, false) if self.os() != "Other" => return "Mozilla/5.0 (\u{1}) \u{3}\u{4}",
+            (_, false) => return "\u{3}\u{4}",
+        }
+        match (self.browser(), ios) {
+            ("Chrome", true) => "Mozilla/5.0 (\u{1}) CriOS/\u{2} Safari/604.1",
+            ("Chrome", _) => "Mozilla/5.0 (\u{1}) Chrome/\u{2}",
+            ("Chromium", _) => "Mozilla/5.0 (\u{1}) Chromium/\u{2} Chrome/\u{2}",
+            ("Edge", true) => "Mozilla/5.0 (\u{1}) EdgiOS/\u{2} Safari/604.1",
+            ("Edge", _) => "Mozilla/5.0 (\u{1}) Chrome/\u{2} Edg/\u{2}",
+            ("Opera", _) => "Mozilla/5.0 (\u{1}) OPR/\u{2}",
+            ("Samsung Internet", _) => "Mozilla/5.0 (\u{1}) SamsungBrowser/\u{2} Chrome/0.0",
+            ("Yandex Browser", _) => "Mozilla/5.0 (\u{1}) YaBrowser/\u{2} Chrome/0.0",
+            ("Vivaldi", _) => "Mozilla/5.0 (\u{1}) Chrome/0.0 Vivaldi/\u{2}",
+            ("Firefox", true) => "Mozilla/5.0 (\u{1}) FxiOS/\u{2} Safari/605.1.15",
+            ("Firefox", _) => "Mozilla/5.0 (\u{1}) Firefox/\u{2}",
+            ("Safari", true) => "Mozilla/5.0 (\u{1}) Version/\u{2} Mobile/15E148 Safari/604.1",
+            ("Safari", _) => "Mozilla/5.0 (\u{1}) Version/\u{2} Safari/605.1.15",
+            ("Internet Explorer", _) if self.major().is_some_and(|m| m >= 11) => {
                 "Mozilla/5.0 (\u{1}; Trident/7.0; rv:\u{2}) like Gecko"
             }
-            ("Internet Explorer", ..) => "Mozilla/5.0 (compatible; MSIE \u{2}; \u{1})",
+            ("Internet Explorer", _) => "Mozilla/5.0 (compatible; MSIE \u{2}; \u{1})",
             _ => "Mozilla/5.0 (\u{1})",
+        }
+    }
+
+    /// Appends the platform: OS token with its version, and a device marker where the OS
+    /// token alone does not tell the device. None of the tokens contains a word that
+    /// GoAccess or AWStats take for a crawler (`bot`, `link`, `feed`, `Google`, …).
+    fn write_platform(&self, out: &mut Vec<u8>) {
+        let version = self.os_version();
+        let number = |out: &mut Vec<u8>, n: u16| push_decimal(out, u64::from(n));
+        match self.os() {
+            "Windows" => {
+                out.extend_from_slice(b"Windows NT");
+                if let Some(v) = version {
+                    out.push(b' ');
+                    number(out, v.major());
+                    out.push(b'.');
+                    number(out, v.minor().unwrap_or(0));
+                }
+                out.extend_from_slice(b"; Win64; x64");
+            }
+            "macOS" => {
+                out.extend_from_slice(b"Macintosh; Intel Mac OS X");
+                if let Some(v) = version {
+                    out.push(b' ');
+                    number(out, v.major());
+                    out.push(b'_');
+                    number(out, v.minor().unwrap_or(0));
+                }
+            }
+            "iOS" => {
+                out.extend_from_slice(if self.device() == Device::Tablet {
+                    b"iPad; CPU OS".as_slice()
+                } else {
+                    b"iPhone; CPU iPhone OS".as_slice()
+                });
+                if let Some(v) = version {
+                    out.push(b' ');
+                    number(out, v.major());
+                    out.extend_from_slice(b"_0");
+                }
+                out.extend_from_slice(b" like Mac OS X");
+            }
+            "Android" => {
+                out.extend_from_slice(b"Linux; Android");
+                if let Some(v) = version {
+                    out.push(b' ');
+                    number(out, v.major());
+                }
+            }
+            os => out.extend_from_slice(
+                match os {
+                    "ChromeOS" => "X11; CrOS x86_64",
+                    "Linux" => "X11; Linux x86_64",
+                    "FreeBSD" => "X11; FreeBSD amd64",
+                    "OpenBSD" => "X11; OpenBSD amd64",
+                    "NetBSD" => "X11; NetBSD amd64",
+                    _ => "compatible",
+                }
+                .as_bytes(),
+            ),
+        }
+        match (self.device(), self.os()) {
+            (Device::Mobile, "iOS") | (Device::Tablet, "iOS" | "Android") => {}
+            (Device::Mobile, _) => out.extend_from_slice(b"; Mobile"),
+            (Device::Tablet, _) => out.extend_from_slice(b"; Tablet"),
+            _ => {}
         }
     }
 }
 
-/// Marks the platform token in a synthetic template.
+/// Marks the platform in a synthetic template.
 const OS: u8 = 1;
 /// Marks the `major.0` version in a synthetic template (nothing when unknown).
 const VERSION: u8 = 2;
-/// Marks the family name in a synthetic template.
+/// Marks the family or product name in a synthetic template.
 const NAME: u8 = 3;
-
-/// The platform token analyzers recognise for an OS family. None of them contains a word
-/// that GoAccess or AWStats take for a crawler (`bot`, `link`, `feed`, `Google`, …).
-fn os_token(os: &str) -> &'static str {
-    match os {
-        "Windows" => "Windows NT 10.0; Win64; x64",
-        "macOS" => "Macintosh; Intel Mac OS X 10_15_7",
-        "iOS" => "iPhone; CPU iPhone OS 17_0 like Mac OS X",
-        "Android" => "Linux; Android 10; K",
-        "ChromeOS" => "X11; CrOS x86_64",
-        "Linux" => "X11; Linux x86_64",
-        "FreeBSD" => "X11; FreeBSD amd64",
-        "OpenBSD" => "X11; OpenBSD amd64",
-        _ => "compatible",
-    }
-}
+/// Marks `/major.0` in a synthetic template (nothing when the version is unknown).
+const SLASHED_VERSION: u8 = 4;
 
 #[cfg(test)]
 mod tests {
     use crate::anonymize::classify_user_agent;
     use crate::anonymize::user_agent::tests::CASES;
-    use crate::record::UserAgentClass;
     use crate::record::safe_text::is_safe;
+    use crate::record::{Device, OsVersion, UserAgentClass};
 
     #[test]
     fn synthetic_user_agents_reclassify_to_the_same_class() {
@@ -98,40 +162,65 @@ mod tests {
             let again = classify_user_agent(&synthetic);
             let shown = String::from_utf8_lossy(&synthetic);
             assert!(is_safe(&shown), "{shown}");
-            if class.is_bot() {
-                // Crawlers are reported without an OS by the analyzers.
-                assert_eq!(
-                    (again.browser(), again.major(), again.is_bot()),
-                    (class.browser(), class.major(), true),
-                    "{shown}"
-                );
-            } else {
-                assert_eq!(again, class, "{shown}");
-            }
+            assert_eq!(again, class, "{shown}");
         }
     }
 
     #[test]
     fn synthetic_user_agents_by_class() {
-        for (browser, major, os, bot, synthetic) in [
+        let v = |major, minor| Some(OsVersion { major, minor });
+        for (browser, major, os, os_version, device, robot_page, synthetic) in [
             (
                 "Chrome",
                 Some(124),
                 "Windows",
+                v(10, Some(0)),
+                Device::Desktop,
                 false,
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0",
+            ),
+            (
+                "Chrome",
+                Some(109),
+                "Windows",
+                v(5, Some(1)),
+                Device::Desktop,
+                false,
+                "Mozilla/5.0 (Windows NT 5.1; Win64; x64) Chrome/109.0",
             ),
             (
                 "Safari",
                 Some(17),
                 "iOS",
+                v(17, None),
+                Device::Mobile,
                 false,
                 "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Mobile/15E148 Safari/604.1",
+            ),
+            (
+                "Safari",
+                Some(7),
+                "macOS",
+                v(10, Some(9)),
+                Device::Desktop,
+                false,
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9) Version/7.0 Safari/605.1.15",
+            ),
+            (
+                "Chrome",
+                Some(34),
+                "Android",
+                v(4, None),
+                Device::Mobile,
+                false,
+                "Mozilla/5.0 (Linux; Android 4; Mobile) Chrome/34.0",
             ),
             (
                 "Internet Explorer",
                 Some(11),
                 "Windows",
+                v(10, Some(0)),
+                Device::Desktop,
                 false,
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64; Trident/7.0; rv:11.0) like Gecko",
             ),
@@ -139,22 +228,62 @@ mod tests {
                 "Internet Explorer",
                 Some(9),
                 "Windows",
+                v(10, Some(0)),
+                Device::Desktop,
                 false,
                 "Mozilla/5.0 (compatible; MSIE 9.0; Windows NT 10.0; Win64; x64)",
             ),
-            ("Googlebot", Some(2), "Other", true, "Googlebot/2.0"),
-            ("Bot", None, "Other", true, "Bot/ (+http://bot.invalid/)"),
-            ("Other", None, "Other", false, "Mozilla/5.0 (compatible)"),
+            (
+                "Googlebot",
+                Some(2),
+                "Other",
+                None,
+                Device::Bot,
+                true,
+                "Googlebot/2.0 (+http://bot.invalid/)",
+            ),
+            (
+                "Googlebot",
+                Some(2),
+                "Android",
+                v(6, None),
+                Device::Bot,
+                true,
+                "Mozilla/5.0 (Linux; Android 6; Googlebot/2.0; +http://bot.invalid/)",
+            ),
+            (
+                "Bot",
+                None,
+                "Other",
+                None,
+                Device::Bot,
+                true,
+                "Bot (+http://bot.invalid/)",
+            ),
+            ("Feedbin", None, "Other", None, Device::Feed, false, "Feedbin"),
+            ("curl", Some(8), "Other", None, Device::Tool, false, "curl/8.0"),
+            (
+                "Other",
+                None,
+                "Other",
+                None,
+                Device::Unknown,
+                false,
+                "Mozilla/5.0 (compatible)",
+            ),
         ] {
             let class = UserAgentClass {
                 browser,
                 major,
                 os,
-                bot,
+                os_version,
+                device,
+                robot_page,
             };
             let mut out = Vec::new();
             class.write_synthetic(&mut out);
             assert_eq!(String::from_utf8_lossy(&out), synthetic);
+            assert_eq!(classify_user_agent(&out), class, "{synthetic}");
         }
     }
 }

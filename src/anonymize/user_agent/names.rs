@@ -1,0 +1,291 @@
+//! The fixed allow-list of public product names of crawlers, feed readers and tools.
+//!
+//! A name is kept only when it is on this list; the user agent's own text never is. Each
+//! entry's name is also the token its synthetic user agent carries, so that analyzers
+//! (GoAccess, AWStats) apply the same rule to it as to the raw user agent.
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::record::Device;
+
+/// A product: the token that reveals it (matched ignoring ASCII case), its public name and
+/// its kind. The leftmost token in a user agent wins (`Feedly … like FeedFetcher-Google` is
+/// Feedly); of tokens starting at the same place, the earlier entry (`Googlebot-Image`
+/// before `Googlebot`).
+pub(super) struct Product {
+    token: &'static str,
+    pub(super) name: &'static str,
+    pub(super) kind: Device,
+    /// Whether the product's user agent links to a page about it (`+https://…`), which
+    /// analyzers take as the mark of a crawler; its synthetic user agent does the same.
+    pub(super) robot_page: bool,
+}
+
+/// A crawler that links to a page about itself.
+const fn bot(token: &'static str, name: &'static str) -> Product {
+    Product {
+        token,
+        name,
+        kind: Device::Bot,
+        robot_page: true,
+    }
+}
+
+/// A crawler or headless browser that does not.
+const fn plain_bot(token: &'static str, name: &'static str) -> Product {
+    Product {
+        robot_page: false,
+        ..bot(token, name)
+    }
+}
+
+/// A feed reader that does not link to a page about itself.
+const fn feed(token: &'static str, name: &'static str) -> Product {
+    Product {
+        token,
+        name,
+        kind: Device::Feed,
+        robot_page: false,
+    }
+}
+
+/// A feed reader that does.
+const fn linked_feed(token: &'static str, name: &'static str) -> Product {
+    Product {
+        robot_page: true,
+        ..feed(token, name)
+    }
+}
+
+/// A tool that does not link to a page about itself.
+const fn tool(token: &'static str, name: &'static str) -> Product {
+    Product {
+        token,
+        name,
+        kind: Device::Tool,
+        robot_page: false,
+    }
+}
+
+/// A tool that does.
+const fn linked_tool(token: &'static str, name: &'static str) -> Product {
+    Product {
+        robot_page: true,
+        ..tool(token, name)
+    }
+}
+
+/// Feed readers and aggregators, crawlers and monitors, tools and HTTP libraries.
+pub(super) const PRODUCTS: &[Product] = &[
+    // Feed readers.
+    linked_feed("Feedfetcher-Google", "Feedfetcher-Google"),
+    feed("FeedBurner", "FeedBurner"),
+    linked_feed("Feedly", "Feedly"),
+    feed("Feedbin", "Feedbin"),
+    feed("NewsBlur", "NewsBlur"),
+    feed("Inoreader", "Inoreader"),
+    feed("Feedspot", "Feedspot"),
+    feed("Feedbot", "Feedbot"),
+    feed("Miniflux", "Miniflux"),
+    feed("Tiny Tiny RSS", "Tiny Tiny RSS"),
+    feed("FreshRSS", "FreshRSS"),
+    feed("NetNewsWire", "NetNewsWire"),
+    feed("Liferea", "Liferea"),
+    feed("Akregator", "Akregator"),
+    feed("theoldreader", "theoldreader"),
+    feed("Bloglines", "Bloglines"),
+    feed("Netvibes", "Netvibes"),
+    feed("Flipboard", "Flipboard"),
+    feed("BazQux", "BazQux"),
+    feed("FeedHQ", "FeedHQ"),
+    feed("FeedDemon", "FeedDemon"),
+    feed("RSSOwl", "RSSOwl"),
+    feed("Newsboat", "Newsboat"),
+    feed("newsbeuter", "newsbeuter"),
+    feed("Superfeedr", "Superfeedr"),
+    feed("FeedPress", "FeedPress"),
+    feed("Feeder.co", "Feeder.co"),
+    feed("g2reader", "g2reader"),
+    feed("AppleNewsBot", "AppleNewsBot"),
+    feed("Apple-PubSub", "Apple-PubSub"),
+    feed("WebFeedParser", "WebFeedParser"),
+    feed("UniversalFeedParser", "UniversalFeedParser"),
+    feed("Universal Feed Parser", "UniversalFeedParser"),
+    feed("feedparser", "feedparser"),
+    feed("SimplePie", "SimplePie"),
+    feed("MagpieRSS", "MagpieRSS"),
+    feed("rss2email", "rss2email"),
+    feed("Bloglovin", "Bloglovin"),
+    feed("Digg Feed Fetcher", "Digg Feed Fetcher"),
+    feed("YandexBlogs", "YandexBlogs"),
+    feed("Fever/", "Fever"),
+    // Crawlers; specific variants before their family.
+    bot("Googlebot-Image", "Googlebot-Image"),
+    bot("Googlebot-News", "Googlebot-News"),
+    bot("Googlebot-Video", "Googlebot-Video"),
+    bot("Googlebot-Mobile", "Googlebot-Mobile"),
+    bot("Googlebot", "Googlebot"),
+    bot("AdsBot-Google-Mobile", "AdsBot-Google-Mobile"),
+    bot("AdsBot-Google", "AdsBot-Google"),
+    bot("Mediapartners-Google", "Mediapartners-Google"),
+    bot("APIs-Google", "APIs-Google"),
+    bot("Google-InspectionTool", "Google-InspectionTool"),
+    bot("Storebot-Google", "Storebot-Google"),
+    bot("GoogleOther", "GoogleOther"),
+    bot("Google-Extended", "Google-Extended"),
+    bot("Google Favicon", "Google Favicon"),
+    bot("Google-Read-Aloud", "Google-Read-Aloud"),
+    bot("Google-Site-Verification", "Google-Site-Verification"),
+    bot("bingbot", "bingbot"),
+    bot("BingPreview", "BingPreview"),
+    bot("msnbot", "msnbot"),
+    bot("AdIdxBot", "AdIdxBot"),
+    bot("YandexImages", "YandexImages"),
+    bot("YandexMobileBot", "YandexMobileBot"),
+    bot("YandexBot", "YandexBot"),
+    bot("Baiduspider-image", "Baiduspider-image"),
+    bot("Baiduspider", "Baiduspider"),
+    bot("DuckDuckGo-Favicons-Bot", "DuckDuckGo-Favicons-Bot"),
+    bot("DuckDuckBot", "DuckDuckBot"),
+    bot("Applebot", "Applebot"),
+    bot("Yahoo! Slurp", "Slurp"),
+    bot("Slurp", "Slurp"),
+    bot("facebookexternalhit", "facebookexternalhit"),
+    bot("facebookcatalog", "facebookcatalog"),
+    bot("Facebot", "Facebot"),
+    bot("meta-externalagent", "meta-externalagent"),
+    bot("Twitterbot", "Twitterbot"),
+    bot("LinkedInBot", "LinkedInBot"),
+    bot("Pinterestbot", "Pinterestbot"),
+    bot("redditbot", "redditbot"),
+    bot("Slackbot", "Slackbot"),
+    bot("Slack-ImgProxy", "Slack-ImgProxy"),
+    bot("Discordbot", "Discordbot"),
+    bot("TelegramBot", "TelegramBot"),
+    bot("WhatsApp", "WhatsApp"),
+    bot("SkypeUriPreview", "SkypeUriPreview"),
+    bot("Embedly", "Embedly"),
+    bot("AhrefsSiteAudit", "AhrefsSiteAudit"),
+    bot("AhrefsBot", "AhrefsBot"),
+    bot("SemrushBot", "SemrushBot"),
+    bot("SiteAuditBot", "SiteAuditBot"),
+    bot("MJ12bot", "MJ12bot"),
+    bot("DotBot", "DotBot"),
+    bot("rogerbot", "rogerbot"),
+    bot("BLEXBot", "BLEXBot"),
+    bot("SeznamBot", "SeznamBot"),
+    bot("PetalBot", "PetalBot"),
+    bot("AspiegelBot", "AspiegelBot"),
+    bot("Sogou", "Sogou"),
+    bot("360Spider", "360Spider"),
+    bot("YisouSpider", "YisouSpider"),
+    bot("Bytespider", "Bytespider"),
+    bot("MojeekBot", "MojeekBot"),
+    bot("Qwantify", "Qwantify"),
+    bot("Exabot", "Exabot"),
+    bot("CCBot", "CCBot"),
+    bot("GPTBot", "GPTBot"),
+    bot("ChatGPT-User", "ChatGPT-User"),
+    bot("OAI-SearchBot", "OAI-SearchBot"),
+    bot("ClaudeBot", "ClaudeBot"),
+    bot("Claude-Web", "Claude-Web"),
+    bot("anthropic-ai", "anthropic-ai"),
+    bot("PerplexityBot", "PerplexityBot"),
+    bot("Amazonbot", "Amazonbot"),
+    bot("ia_archiver", "ia_archiver"),
+    bot("archive.org_bot", "archive.org_bot"),
+    bot("heritrix", "heritrix"),
+    bot("Screaming Frog SEO Spider", "Screaming Frog SEO Spider"),
+    bot("UptimeRobot", "UptimeRobot"),
+    bot("Pingdom", "Pingdom"),
+    bot("StatusCake", "StatusCake"),
+    bot("Site24x7", "Site24x7"),
+    bot("NetcraftSurveyAgent", "NetcraftSurveyAgent"),
+    bot("Nimbostratus-Bot", "Nimbostratus-Bot"),
+    bot("CensysInspect", "CensysInspect"),
+    bot("Expanse", "Expanse"),
+    bot("zgrab", "zgrab"),
+    bot("masscan", "masscan"),
+    bot("W3C_Validator", "W3C_Validator"),
+    bot("W3C-checklink", "W3C-checklink"),
+    bot("Validator.nu", "Validator.nu"),
+    plain_bot("HeadlessChrome", "HeadlessChrome"),
+    plain_bot("PhantomJS", "PhantomJS"),
+    plain_bot("Lighthouse", "Lighthouse"),
+    plain_bot("Chrome-Lighthouse", "Chrome-Lighthouse"),
+    bot("Cloudflare-AlwaysOnline", "Cloudflare-AlwaysOnline"),
+    bot("Scrapy", "Scrapy"),
+    bot("Nutch", "Nutch"),
+    bot("HTTrack", "HTTrack"),
+    bot("Qwantbot", "Qwantbot"),
+    bot("coccocbot", "coccocbot"),
+    bot("DataForSeoBot", "DataForSeoBot"),
+    bot("serpstatbot", "serpstatbot"),
+    bot("BarkRowler", "BarkRowler"),
+    bot("ZoominfoBot", "ZoominfoBot"),
+    bot("Mail.RU_Bot", "Mail.RU_Bot"),
+    bot("Daum/", "Daum"),
+    bot("Yeti", "Yeti"),
+    bot("Naver", "Naver"),
+    // Tools, HTTP libraries and configuration-management clients.
+    tool("curl/", "curl"),
+    tool("Wget/", "Wget"),
+    tool("python-requests", "python-requests"),
+    tool("python-httpx", "python-httpx"),
+    tool("Python-urllib", "Python-urllib"),
+    tool("aiohttp", "aiohttp"),
+    tool("PycURL", "PycURL"),
+    tool("Go-http-client", "Go-http-client"),
+    tool("okhttp", "okhttp"),
+    tool("Apache-HttpClient", "Apache-HttpClient"),
+    tool("Jakarta Commons-HttpClient", "Jakarta Commons-HttpClient"),
+    tool("Java/", "Java"),
+    tool("libwww-perl", "libwww-perl"),
+    tool("LWP::Simple", "libwww-perl"),
+    tool("GuzzleHttp", "GuzzleHttp"),
+    tool("axios", "axios"),
+    tool("node-fetch", "node-fetch"),
+    tool("undici", "undici"),
+    tool("Faraday", "Faraday"),
+    tool("HTTPie", "HTTPie"),
+    tool("PowerShell", "PowerShell"),
+    tool("WinHttp", "WinHttp"),
+    linked_tool("Chef Client", "Chef Client"),
+    tool("Puppet", "Puppet"),
+    tool("Ansible", "Ansible"),
+    tool("Homebrew", "Homebrew"),
+    tool("APT-HTTP", "APT-HTTP"),
+    tool("Apt-Cacher", "Apt-Cacher"),
+    tool("pacman", "pacman"),
+    tool("libfetch", "libfetch"),
+    tool("aria2", "aria2"),
+    tool("check_http", "check_http"),
+    tool("Zabbix", "Zabbix"),
+    tool("Ruby/", "Ruby"),
+    tool("PHP/", "PHP"),
+];
+
+/// One automaton over every token, built once.
+static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(PRODUCTS.iter().map(|p| p.token))
+        .expect("the product tokens form a valid automaton")
+});
+
+/// The product named first in `ua`, and the offset just after its token.
+pub(super) fn product(ua: &[u8]) -> Option<(&'static Product, usize)> {
+    AUTOMATON
+        .find(ua)
+        .map(|m| (&PRODUCTS[m.pattern().as_usize()], m.end()))
+}
+
+/// Whether `name` is a product name on the list (so a synthetic user agent carrying it
+/// classifies back to it).
+#[cfg(test)]
+pub(super) fn is_listed(name: &str) -> bool {
+    PRODUCTS.iter().any(|p| p.name == name)
+}
