@@ -38,8 +38,7 @@ const fn rule(token: &'static str, family: &'static str) -> Rule {
 
 /// Generic markers of automated clients (matched ignoring ASCII case).
 const BOT_MARKERS: &[&str] = &[
-    "bot", "crawl", "spider", "slurp", "monitor", "scan", "fetch", "+http", "(http", "; http",
-    "@",
+    "bot", "crawl", "spider", "slurp", "monitor", "scan", "fetch", "+http", "(http", "; http", "@",
 ];
 
 /// Searchers for every rule, built once.
@@ -370,14 +369,7 @@ pub(crate) mod tests {
             None,
             Device::Bot,
         ),
-        (
-            "curl/8.5.0",
-            "curl",
-            Some(8),
-            "Other",
-            None,
-            Device::Tool,
-        ),
+        ("curl/8.5.0", "curl", Some(8), "Other", None, Device::Tool),
         (
             "python-requests/2.31.0",
             "python-requests",
@@ -394,14 +386,7 @@ pub(crate) mod tests {
             None,
             Device::Bot,
         ),
-        (
-            "",
-            "Other",
-            None,
-            "Other",
-            None,
-            Device::Unknown,
-        ),
+        ("", "Other", None, "Other", None, Device::Unknown),
         // Kinds the issue measured: Windows XP and 7, OS X 10.9, an old iPhone, Android 4.4.
         (
             "Mozilla/5.0 (Windows NT 5.1; rv:52.0) Gecko/20100101 Firefox/52.0",
@@ -469,7 +454,14 @@ pub(crate) mod tests {
             None,
             Device::Bot,
         ),
-        ("Googlebot-Image/1.0", "Googlebot-Image", Some(1), "Other", None, Device::Bot),
+        (
+            "Googlebot-Image/1.0",
+            "Googlebot-Image",
+            Some(1),
+            "Other",
+            None,
+            Device::Bot,
+        ),
         (
             "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.201 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
             "Googlebot",
@@ -495,7 +487,14 @@ pub(crate) mod tests {
             None,
             Device::Feed,
         ),
-        ("Feedbin feed-id:4242 - 3 subscribers", "Feedbin", None, "Other", None, Device::Feed),
+        (
+            "Feedbin feed-id:4242 - 3 subscribers",
+            "Feedbin",
+            None,
+            "Other",
+            None,
+            Device::Feed,
+        ),
         (
             "NewsBlur Feed Fetcher - 7 subscribers - https://www.example.com/site/4242/example (Mozilla/5.0 (Macintosh; Intel Mac OS X 10_13_1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/63.0.3239.84 Safari/537.36)",
             "NewsBlur",
@@ -504,8 +503,22 @@ pub(crate) mod tests {
             Some("10.13"),
             Device::Feed,
         ),
-        ("UniversalFeedParser/5.2.1 +https://code.example.org/feedparser/", "UniversalFeedParser", Some(5), "Other", None, Device::Feed),
-        ("FeedBurner/1.0 (http://www.FeedBurner.com)", "FeedBurner", Some(1), "Other", None, Device::Feed),
+        (
+            "UniversalFeedParser/5.2.1 +https://code.example.org/feedparser/",
+            "UniversalFeedParser",
+            Some(5),
+            "Other",
+            None,
+            Device::Feed,
+        ),
+        (
+            "FeedBurner/1.0 (http://www.FeedBurner.com)",
+            "FeedBurner",
+            Some(1),
+            "Other",
+            None,
+            Device::Feed,
+        ),
         // Tools: configuration management, package managers, HTTP libraries.
         (
             "Chef Client/18.2.7 (ruby-3.1.2-p20; ohai-18.1.4; x86_64-linux; +https://chef.io)",
@@ -515,10 +528,31 @@ pub(crate) mod tests {
             None,
             Device::Tool,
         ),
-        ("Debian APT-HTTP/1.3 (2.6.1)", "APT-HTTP", Some(1), "Other", None, Device::Tool),
-        ("Go-http-client/1.1", "Go-http-client", Some(1), "Other", None, Device::Tool),
+        (
+            "Debian APT-HTTP/1.3 (2.6.1)",
+            "APT-HTTP",
+            Some(1),
+            "Other",
+            None,
+            Device::Tool,
+        ),
+        (
+            "Go-http-client/1.1",
+            "Go-http-client",
+            Some(1),
+            "Other",
+            None,
+            Device::Tool,
+        ),
         ("Wget/1.21.4", "Wget", Some(1), "Other", None, Device::Tool),
-        ("Java/1.8.0_392", "Java", Some(1), "Other", None, Device::Tool),
+        (
+            "Java/1.8.0_392",
+            "Java",
+            Some(1),
+            "Other",
+            None,
+            Device::Tool,
+        ),
     ];
 
     /// A user agent and what it must reduce to: browser, major, OS, OS version, device.

@@ -104,12 +104,10 @@ fn os_version(ua: &[u8], os: &str) -> Option<OsVersion> {
     let minor = match os {
         "Windows" => {
             let minor = minor?;
-            return WINDOWS_NT
-                .contains(&(major, minor))
-                .then_some(OsVersion {
-                    major,
-                    minor: Some(minor),
-                });
+            return WINDOWS_NT.contains(&(major, minor)).then_some(OsVersion {
+                major,
+                minor: Some(minor),
+            });
         }
         "macOS" if major == 10 => Some(minor.filter(|&m| m <= MAX_OS_MAJOR)?),
         _ => None,
@@ -167,19 +165,84 @@ mod tests {
     #[test]
     fn versions_by_family() {
         for (ua, os, version, device) in [
-            ("Mozilla/5.0 (Windows NT 6.1; WOW64)", "Windows", Some("6.1"), Device::Desktop),
-            ("Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1)", "Windows", Some("5.1"), Device::Desktop),
-            ("Mozilla/5.0 (Windows NT 6.3; Win64; x64)", "Windows", Some("6.3"), Device::Desktop),
-            ("Mozilla/5.0 (Windows NT 7.7)", "Windows", None, Device::Desktop),
-            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_5)", "macOS", Some("10.9"), Device::Desktop),
-            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:125.0)", "macOS", Some("10.15"), Device::Desktop),
-            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4)", "macOS", Some("14"), Device::Desktop),
-            ("Mozilla/5.0 (iPhone; CPU iPhone OS 6_1_3 like Mac OS X)", "iOS", Some("6"), Device::Mobile),
-            ("Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X)", "iOS", Some("16"), Device::Tablet),
-            ("Mozilla/5.0 (Linux; Android 4.4.2; GT-I9505) Mobile Safari", "Android", Some("4"), Device::Mobile),
-            ("Mozilla/5.0 (Linux; Android 13; SM-X700) Safari/537.36", "Android", Some("13"), Device::Tablet),
-            ("Mozilla/5.0 (X11; Linux x86_64)", "Linux", None, Device::Desktop),
-            ("Mozilla/5.0 (Android 4.4; Mobile; rv:41.0) Gecko/41.0 Firefox/41.0", "Android", Some("4"), Device::Mobile),
+            (
+                "Mozilla/5.0 (Windows NT 6.1; WOW64)",
+                "Windows",
+                Some("6.1"),
+                Device::Desktop,
+            ),
+            (
+                "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1)",
+                "Windows",
+                Some("5.1"),
+                Device::Desktop,
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 6.3; Win64; x64)",
+                "Windows",
+                Some("6.3"),
+                Device::Desktop,
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 7.7)",
+                "Windows",
+                None,
+                Device::Desktop,
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_5)",
+                "macOS",
+                Some("10.9"),
+                Device::Desktop,
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:125.0)",
+                "macOS",
+                Some("10.15"),
+                Device::Desktop,
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4)",
+                "macOS",
+                Some("14"),
+                Device::Desktop,
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 6_1_3 like Mac OS X)",
+                "iOS",
+                Some("6"),
+                Device::Mobile,
+            ),
+            (
+                "Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X)",
+                "iOS",
+                Some("16"),
+                Device::Tablet,
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 4.4.2; GT-I9505) Mobile Safari",
+                "Android",
+                Some("4"),
+                Device::Mobile,
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 13; SM-X700) Safari/537.36",
+                "Android",
+                Some("13"),
+                Device::Tablet,
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64)",
+                "Linux",
+                None,
+                Device::Desktop,
+            ),
+            (
+                "Mozilla/5.0 (Android 4.4; Mobile; rv:41.0) Gecko/41.0 Firefox/41.0",
+                "Android",
+                Some("4"),
+                Device::Mobile,
+            ),
             ("curl/8.5.0", "Other", None, Device::Unknown),
         ] {
             let p = platform(ua.as_bytes());
