@@ -6,7 +6,7 @@
 //! browser and OS family.
 
 use super::push_decimal;
-use crate::record::{AgentKind, Device, UserAgentClass};
+use crate::record::{AgentForm, AgentKind, Device, UserAgentClass};
 
 impl UserAgentClass {
     /// Appends the synthetic user agent written to CLF's user-agent column.
@@ -15,7 +15,25 @@ impl UserAgentClass {
     /// look for, so both report the same browser family or crawler, feed reader or tool
     /// name, the same OS family and OS version as for the raw string.
     pub(crate) fn write_synthetic(&self, out: &mut Vec<u8>) {
-        for &b in self.synthetic_template().as_bytes() {
+        if let Some((browser, major)) = self.imitates {
+            // The browser it presents itself as, then its own name.
+            Self {
+                browser,
+                major,
+                imitates: None,
+                ..*self
+            }
+            .write_template(self.browser_template_for(browser, major), out);
+            out.push(b' ');
+            self.write_template("\u{3}\u{4}", out);
+            return;
+        }
+        self.write_template(self.synthetic_template(), out);
+    }
+
+    /// Appends `template` with its markers filled in.
+    fn write_template(&self, template: &str, out: &mut Vec<u8>) {
+        for &b in template.as_bytes() {
             match b {
                 OS => self.write_platform(out),
                 VERSION | SLASHED_VERSION => {
@@ -37,18 +55,28 @@ impl UserAgentClass {
     /// [`SLASHED_VERSION`] and [`NAME`] standing for the platform, the version and the
     /// family or product name.
     ///
-    /// Crawlers, and listed products whose own user agents do, link to a robot page: a
-    /// `+http` link after a product token is what analyzers take for the mark of a crawler.
+    /// Automated clients and unknown browsers keep their outward form ([`AgentForm`]): a
+    /// link to a robot page after the name is what analyzers take for the mark of a
+    /// crawler, and a `Mozilla/5.0` prefix is what makes them count an unknown client as a
+    /// browser of another family rather than as unknown.
     fn synthetic_template(&self) -> &'static str {
-        let ios = self.os() == "iOS";
-        match (self.kind(), self.robot_page) {
-            (AgentKind::Browser, _) => {}
-            (_, true) if self.os() == "Other" => return "\u{3}\u{4} (+http://bot.invalid/)",
-            (_, true) => return "Mozilla/5.0 (\u{1}; \u{3}\u{4}; +http://bot.invalid/)",
-            (_, false) if self.os() != "Other" => return "Mozilla/5.0 (\u{1}) \u{3}\u{4}",
-            (_, false) => return "\u{3}\u{4}",
+        let known_os = self.os() != "Other";
+        match (self.kind(), self.form, known_os) {
+            (AgentKind::Browser, ..) => {}
+            (_, AgentForm::RobotPage, false) => return "\u{3}\u{4} (+http://bot.invalid/)",
+            (_, AgentForm::RobotPage, true) => {
+                return "Mozilla/5.0 (\u{1}; \u{3}\u{4}; +http://bot.invalid/)";
+            }
+            (_, AgentForm::Mozilla, _) => return "Mozilla/5.0 (\u{1}) \u{3}\u{4}",
+            (_, AgentForm::Plain, false) => return "\u{3}\u{4}",
+            (_, AgentForm::Plain, true) => return "\u{3}\u{4} (\u{1})",
         }
-        match (self.browser(), ios) {
+        self.browser_template_for(self.browser(), self.major())
+    }
+
+    /// The template of a browser of `family` and `major` on this class's platform.
+    fn browser_template_for(&self, family: &str, major: Option<u16>) -> &'static str {
+        match (family, self.os() == "iOS") {
             ("Chrome", true) => "Mozilla/5.0 (\u{1}) CriOS/\u{2} Safari/604.1",
             ("Chrome", _) => "Mozilla/5.0 (\u{1}) Chrome/\u{2}",
             ("Chromium", _) => "Mozilla/5.0 (\u{1}) Chromium/\u{2} Chrome/\u{2}",
@@ -58,14 +86,23 @@ impl UserAgentClass {
             ("Samsung Internet", _) => "Mozilla/5.0 (\u{1}) SamsungBrowser/\u{2} Chrome/0.0",
             ("Yandex Browser", _) => "Mozilla/5.0 (\u{1}) YaBrowser/\u{2} Chrome/0.0",
             ("Vivaldi", _) => "Mozilla/5.0 (\u{1}) Chrome/0.0 Vivaldi/\u{2}",
+            ("Brave", _) => "Mozilla/5.0 (\u{1}) Chrome/0.0 Brave/\u{2}",
+            ("UC Browser", _) => "Mozilla/5.0 (\u{1}) UCBrowser/\u{2}",
+            ("SeaMonkey", _) => "Mozilla/5.0 (\u{1}) SeaMonkey/\u{2}",
+            ("Pale Moon", _) => "Mozilla/5.0 (\u{1}) PaleMoon/\u{2}",
+            (
+                "Waterfox" | "Iceweasel" | "Konqueror" | "Midori" | "Epiphany" | "Lynx" | "w3m",
+                _,
+            ) => "Mozilla/5.0 (\u{1}) \u{3}/\u{2}",
             ("Firefox", true) => "Mozilla/5.0 (\u{1}) FxiOS/\u{2} Safari/605.1.15",
             ("Firefox", _) => "Mozilla/5.0 (\u{1}) Firefox/\u{2}",
             ("Safari", true) => "Mozilla/5.0 (\u{1}) Version/\u{2} Mobile/15E148 Safari/604.1",
             ("Safari", _) => "Mozilla/5.0 (\u{1}) Version/\u{2} Safari/605.1.15",
-            ("Internet Explorer", _) if self.major().is_some_and(|m| m >= 11) => {
+            ("Internet Explorer", _) if major.is_some_and(|m| m >= 11) => {
                 "Mozilla/5.0 (\u{1}; Trident/7.0; rv:\u{2}) like Gecko"
             }
             ("Internet Explorer", _) => "Mozilla/5.0 (compatible; MSIE \u{2}; \u{1})",
+            _ if self.form == AgentForm::Plain => "\u{1}",
             _ => "Mozilla/5.0 (\u{1})",
         }
     }
@@ -151,7 +188,7 @@ mod tests {
     use crate::anonymize::classify_user_agent;
     use crate::anonymize::user_agent::tests::CASES;
     use crate::record::safe_text::is_safe;
-    use crate::record::{Device, OsVersion, UserAgentClass};
+    use crate::record::{AgentForm, Device, OsVersion, UserAgentClass};
 
     #[test]
     fn synthetic_user_agents_reclassify_to_the_same_class() {
@@ -169,14 +206,14 @@ mod tests {
     #[test]
     fn synthetic_user_agents_by_class() {
         let v = |major, minor| Some(OsVersion { major, minor });
-        for (browser, major, os, os_version, device, robot_page, synthetic) in [
+        for (browser, major, os, os_version, device, form, synthetic) in [
             (
                 "Chrome",
                 Some(124),
                 "Windows",
                 v(10, Some(0)),
                 Device::Desktop,
-                false,
+                AgentForm::Mozilla,
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0",
             ),
             (
@@ -185,7 +222,7 @@ mod tests {
                 "Windows",
                 v(5, Some(1)),
                 Device::Desktop,
-                false,
+                AgentForm::Mozilla,
                 "Mozilla/5.0 (Windows NT 5.1; Win64; x64) Chrome/109.0",
             ),
             (
@@ -194,7 +231,7 @@ mod tests {
                 "iOS",
                 v(17, None),
                 Device::Mobile,
-                false,
+                AgentForm::Mozilla,
                 "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Mobile/15E148 Safari/604.1",
             ),
             (
@@ -203,7 +240,7 @@ mod tests {
                 "macOS",
                 v(10, Some(9)),
                 Device::Desktop,
-                false,
+                AgentForm::Mozilla,
                 "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9) Version/7.0 Safari/605.1.15",
             ),
             (
@@ -212,7 +249,7 @@ mod tests {
                 "Android",
                 v(4, None),
                 Device::Mobile,
-                false,
+                AgentForm::Mozilla,
                 "Mozilla/5.0 (Linux; Android 4; Mobile) Chrome/34.0",
             ),
             (
@@ -221,7 +258,7 @@ mod tests {
                 "Windows",
                 v(10, Some(0)),
                 Device::Desktop,
-                false,
+                AgentForm::Mozilla,
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64; Trident/7.0; rv:11.0) like Gecko",
             ),
             (
@@ -230,7 +267,7 @@ mod tests {
                 "Windows",
                 v(10, Some(0)),
                 Device::Desktop,
-                false,
+                AgentForm::Mozilla,
                 "Mozilla/5.0 (compatible; MSIE 9.0; Windows NT 10.0; Win64; x64)",
             ),
             (
@@ -239,7 +276,7 @@ mod tests {
                 "Other",
                 None,
                 Device::Bot,
-                true,
+                AgentForm::RobotPage,
                 "Googlebot/2.0 (+http://bot.invalid/)",
             ),
             (
@@ -248,7 +285,7 @@ mod tests {
                 "Android",
                 v(6, None),
                 Device::Bot,
-                true,
+                AgentForm::RobotPage,
                 "Mozilla/5.0 (Linux; Android 6; Googlebot/2.0; +http://bot.invalid/)",
             ),
             (
@@ -257,7 +294,7 @@ mod tests {
                 "Other",
                 None,
                 Device::Bot,
-                true,
+                AgentForm::RobotPage,
                 "Bot (+http://bot.invalid/)",
             ),
             (
@@ -266,7 +303,7 @@ mod tests {
                 "Other",
                 None,
                 Device::Feed,
-                false,
+                AgentForm::Plain,
                 "Feedbin",
             ),
             (
@@ -275,7 +312,7 @@ mod tests {
                 "Other",
                 None,
                 Device::Tool,
-                false,
+                AgentForm::Plain,
                 "curl/8.0",
             ),
             (
@@ -284,8 +321,26 @@ mod tests {
                 "Other",
                 None,
                 Device::Unknown,
-                false,
+                AgentForm::Mozilla,
                 "Mozilla/5.0 (compatible)",
+            ),
+            (
+                "Other",
+                None,
+                "Other",
+                None,
+                Device::Unknown,
+                AgentForm::Plain,
+                "compatible",
+            ),
+            (
+                "Bot",
+                None,
+                "Linux",
+                None,
+                Device::Bot,
+                AgentForm::Mozilla,
+                "Mozilla/5.0 (X11; Linux x86_64) Bot",
             ),
         ] {
             let class = UserAgentClass {
@@ -294,12 +349,40 @@ mod tests {
                 os,
                 os_version,
                 device,
-                robot_page,
+                form,
+                imitates: None,
             };
             let mut out = Vec::new();
             class.write_synthetic(&mut out);
             assert_eq!(String::from_utf8_lossy(&out), synthetic);
             assert_eq!(classify_user_agent(&out), class, "{synthetic}");
+        }
+    }
+
+    #[test]
+    fn synthetic_user_agents_of_real_ones() {
+        for (raw, synthetic) in [
+            (
+                "Mozilla/5.0 (Linux; Android 6.0; Nexus 5 Build/MRA58N) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/51.0.4022.1033 Mobile Safari/537.36; Bytespider",
+                "Mozilla/5.0 (Linux; Android 6) Chrome/51.0 Bytespider",
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64; rv:10.0) Gecko/20100101 Firefox/10.0 (+http://crawler.example.com/robot.html)",
+                "Mozilla/5.0 (X11; Linux x86_64; Bot; +http://bot.invalid/)",
+            ),
+            ("Feedbin feed-id:4242 - 3 subscribers", "Feedbin"),
+            (
+                "Luminary/70 CFNetwork/978.0.7 Darwin/18.5.0",
+                "CFNetwork/978.0 (iPhone; CPU iPhone OS 12_0 like Mac OS X)",
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 5.1; rv:52.0) Gecko/20100101 Firefox/52.0",
+                "Mozilla/5.0 (Windows NT 5.1; Win64; x64) Firefox/52.0",
+            ),
+        ] {
+            let mut out = Vec::new();
+            classify_user_agent(raw.as_bytes()).write_synthetic(&mut out);
+            assert_eq!(String::from_utf8_lossy(&out), synthetic, "{raw}");
         }
     }
 }

@@ -14,10 +14,11 @@ pub struct UserAgentClass {
     pub(crate) os: &'static str,
     pub(crate) os_version: Option<OsVersion>,
     pub(crate) device: Device,
-    /// Whether the synthetic user agent links to a robot page: set for crawlers and for
-    /// the listed products whose own user agents do (a property of the product on
-    /// anonlog's list, never read from the user agent).
-    pub(crate) robot_page: bool,
+    pub(crate) form: AgentForm,
+    /// For a crawler, feed reader or tool in Mozilla form: the browser family and major
+    /// it presents itself as (`Mozilla/5.0 … Chrome/51.0 … Bytespider`), which analyzers
+    /// count it under.
+    pub(crate) imitates: Option<(&'static str, Option<u16>)>,
 }
 
 impl UserAgentClass {
@@ -84,6 +85,21 @@ impl UserAgentClass {
             ..self
         }
     }
+}
+
+/// The outward form of a user agent that analyzers key on when they meet a name they do
+/// not know: whether it links to a page about the client (`+http://…`, the mark of a
+/// crawler) and whether it calls itself Mozilla-compatible. Two bits about the software,
+/// kept so that GoAccess and AWStats count an unknown client the same way in the raw and
+/// the reduced log. Browsers of a known family are always [`AgentForm::Mozilla`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum AgentForm {
+    /// `Name/1.0`.
+    Plain,
+    /// `Mozilla/5.0 (…) Name/1.0`.
+    Mozilla,
+    /// A link to a robot page after the name.
+    RobotPage,
 }
 
 /// Names given to automated clients that are not on anonlog's list.

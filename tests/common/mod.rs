@@ -1,6 +1,8 @@
 //! Helpers shared by the layer and sink tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod shared_data;
+
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -21,7 +21,7 @@ use std::sync::LazyLock;
 
 use memchr::memmem;
 
-use crate::record::{Device, UserAgentClass};
+use crate::record::{AgentForm, Device, UserAgentClass};
 
 /// Bytes of a user agent examined; tokens after them are not looked for.
 pub const MAX_SCANNED: usize = 512;
@@ -41,11 +41,18 @@ const BOT_MARKERS: &[&str] = &[
     "bot", "crawl", "spider", "slurp", "monitor", "scan", "fetch", "+http", "(http", "; http", "@",
 ];
 
+/// Links to a page about the client, as crawlers write them (and as GoAccess looks for
+/// them).
+const ROBOT_PAGE_MARKERS: &[&str] = &["; +http", "; http", " (+http", " (http", ";++http"];
+
 /// Searchers for every rule, built once.
 struct Finders {
     markers: Vec<memmem::Finder<'static>>,
+    robot_page: Vec<memmem::Finder<'static>>,
+    mozilla: memmem::Finder<'static>,
     browsers: Vec<memmem::Finder<'static>>,
     safari: memmem::Finder<'static>,
+    version: memmem::Finder<'static>,
 }
 
 static FINDERS: LazyLock<Finders> = LazyLock::new(|| Finders {
@@ -53,11 +60,17 @@ static FINDERS: LazyLock<Finders> = LazyLock::new(|| Finders {
         .iter()
         .map(|m| memmem::Finder::new(m.as_bytes()))
         .collect(),
+    robot_page: ROBOT_PAGE_MARKERS
+        .iter()
+        .map(|m| memmem::Finder::new(m.as_bytes()))
+        .collect(),
+    mozilla: memmem::Finder::new(b"Mozilla"),
     browsers: BROWSERS
         .iter()
         .map(|r| memmem::Finder::new(r.token.as_bytes()))
         .collect(),
-    safari: memmem::Finder::new(b"Safari/"),
+    safari: memmem::Finder::new(b"Safari"),
+    version: memmem::Finder::new(b"Version/"),
 });
 
 /// Browsers; more specific tokens come first (Edge and Opera also say `Chrome/`).
@@ -67,17 +80,31 @@ const BROWSERS: &[Rule] = &[
     rule("EdgiOS/", "Edge"),
     rule("Edge/", "Edge"),
     rule("OPR/", "Opera"),
+    rule("Opera Mini/", "Opera"),
     rule("Opera/", "Opera"),
     rule("SamsungBrowser/", "Samsung Internet"),
     rule("YaBrowser/", "Yandex Browser"),
     rule("Vivaldi/", "Vivaldi"),
+    rule("Brave/", "Brave"),
+    rule("UCBrowser/", "UC Browser"),
+    rule("UCWEB", "UC Browser"),
+    rule("SeaMonkey/", "SeaMonkey"),
+    rule("PaleMoon/", "Pale Moon"),
+    rule("Waterfox/", "Waterfox"),
+    rule("Iceweasel/", "Iceweasel"),
+    rule("Konqueror/", "Konqueror"),
+    rule("Midori/", "Midori"),
+    rule("Epiphany/", "Epiphany"),
+    rule("Lynx/", "Lynx"),
+    rule("w3m/", "w3m"),
+    rule("Coast/", "Opera"),
+    rule("MSIE ", "Internet Explorer"),
+    rule("Trident/", "Internet Explorer"),
     rule("FxiOS/", "Firefox"),
     rule("CriOS/", "Chrome"),
     rule("Firefox/", "Firefox"),
     rule("Chromium/", "Chromium"),
     rule("Chrome/", "Chrome"),
-    rule("MSIE ", "Internet Explorer"),
-    rule("Trident/", "Internet Explorer"),
     rule("Version/", "Safari"),
 ];
 
@@ -86,30 +113,55 @@ pub fn classify_user_agent(raw: &[u8]) -> UserAgentClass {
     let ua = &raw[..raw.len().min(MAX_SCANNED)];
     let finders = &*FINDERS;
     let platform = platform::platform(ua);
-    let automated = |browser, major, device, robot_page| UserAgentClass {
-        browser,
+    let form = if finders.robot_page.iter().any(|f| f.find(ua).is_some()) {
+        AgentForm::RobotPage
+    } else if finders.mozilla.find(ua).is_some() {
+        AgentForm::Mozilla
+    } else {
+        AgentForm::Plain
+    };
+    let (browser, browser_major) = browser(ua);
+    let automated = |name, major, device| UserAgentClass {
+        browser: name,
         major,
         os: platform.os,
         os_version: platform.version,
         device,
-        robot_page,
+        form,
+        // Analyzers count a client in Mozilla form by the browser it names.
+        imitates: (form == AgentForm::Mozilla && browser != "Other")
+            .then_some((browser, browser_major)),
     };
     if let Some((product, end)) = names::product(ua) {
-        return automated(
-            product.name,
-            version_after(ua, end),
-            product.kind,
-            product.robot_page,
-        );
+        return automated(product.name, version_after(ua, end), product.kind);
     }
     let mut lower = [0u8; MAX_SCANNED];
     let lower = &mut lower[..ua.len()];
     lower.copy_from_slice(ua);
     lower.make_ascii_lowercase();
     if finders.markers.iter().any(|m| m.find(lower).is_some()) {
-        return automated("Bot", None, Device::Bot, true);
+        return automated("Bot", None, Device::Bot);
     }
-    let (browser, major) = match first_match(ua, BROWSERS, &finders.browsers) {
+    UserAgentClass {
+        browser,
+        major: browser_major,
+        os: platform.os,
+        os_version: platform.version,
+        device: platform.device,
+        // Only an unknown browser's form tells analyzers something.
+        form: if browser == "Other" {
+            form
+        } else {
+            AgentForm::Mozilla
+        },
+        imitates: None,
+    }
+}
+
+/// The browser family and major version `ua` names, or `Other`.
+fn browser(ua: &[u8]) -> (&'static str, Option<u16>) {
+    let finders = &*FINDERS;
+    match first_match(ua, BROWSERS, &finders.browsers) {
         Some((rule, at)) if rule.token == "Version/" => {
             if finders.safari.find(ua).is_some() {
                 (rule.family, version_after(ua, at + rule.token.len()))
@@ -117,6 +169,15 @@ pub fn classify_user_agent(raw: &[u8]) -> UserAgentClass {
                 ("Other", None)
             }
         }
+        // Opera 10 and later kept `Opera/9.80` and give their version after `Version/`.
+        Some((rule, at)) if rule.token == "Opera/" => (
+            rule.family,
+            finders
+                .version
+                .find(ua)
+                .and_then(|v| version_after(ua, v + "Version/".len()))
+                .or_else(|| version_after(ua, at + rule.token.len())),
+        ),
         Some((rule, at)) if rule.token == "Trident/" => {
             // Trident 7 is IE 11, Trident 6 IE 10, and so on.
             (
@@ -126,14 +187,6 @@ pub fn classify_user_agent(raw: &[u8]) -> UserAgentClass {
         }
         Some((rule, at)) => (rule.family, version_after(ua, at + rule.token.len())),
         None => ("Other", None),
-    };
-    UserAgentClass {
-        browser,
-        major,
-        os: platform.os,
-        os_version: platform.version,
-        device: platform.device,
-        robot_page: false,
     }
 }
 

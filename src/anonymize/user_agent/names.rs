@@ -18,71 +18,38 @@ pub(super) struct Product {
     token: &'static str,
     pub(super) name: &'static str,
     pub(super) kind: Device,
-    /// Whether the product's user agent links to a page about it (`+https://…`), which
-    /// analyzers take as the mark of a crawler; its synthetic user agent does the same.
-    pub(super) robot_page: bool,
 }
 
-/// A crawler that links to a page about itself.
 const fn bot(token: &'static str, name: &'static str) -> Product {
     Product {
         token,
         name,
         kind: Device::Bot,
-        robot_page: true,
     }
 }
 
-/// A crawler or headless browser that does not.
-const fn plain_bot(token: &'static str, name: &'static str) -> Product {
-    Product {
-        robot_page: false,
-        ..bot(token, name)
-    }
-}
-
-/// A feed reader that does not link to a page about itself.
 const fn feed(token: &'static str, name: &'static str) -> Product {
     Product {
         token,
         name,
         kind: Device::Feed,
-        robot_page: false,
     }
 }
 
-/// A feed reader that does.
-const fn linked_feed(token: &'static str, name: &'static str) -> Product {
-    Product {
-        robot_page: true,
-        ..feed(token, name)
-    }
-}
-
-/// A tool that does not link to a page about itself.
 const fn tool(token: &'static str, name: &'static str) -> Product {
     Product {
         token,
         name,
         kind: Device::Tool,
-        robot_page: false,
-    }
-}
-
-/// A tool that does.
-const fn linked_tool(token: &'static str, name: &'static str) -> Product {
-    Product {
-        robot_page: true,
-        ..tool(token, name)
     }
 }
 
 /// Feed readers and aggregators, crawlers and monitors, tools and HTTP libraries.
 pub(super) const PRODUCTS: &[Product] = &[
     // Feed readers.
-    linked_feed("Feedfetcher-Google", "Feedfetcher-Google"),
+    feed("Feedfetcher-Google", "Feedfetcher-Google"),
     feed("FeedBurner", "FeedBurner"),
-    linked_feed("Feedly", "Feedly"),
+    feed("Feedly", "Feedly"),
     feed("Feedbin", "Feedbin"),
     feed("NewsBlur", "NewsBlur"),
     feed("Inoreader", "Inoreader"),
@@ -121,6 +88,8 @@ pub(super) const PRODUCTS: &[Product] = &[
     feed("Digg Feed Fetcher", "Digg Feed Fetcher"),
     feed("YandexBlogs", "YandexBlogs"),
     feed("Fever/", "Fever"),
+    feed("Thunderbird/", "Thunderbird"),
+    feed("BTWebClient", "BTWebClient"),
     // Crawlers; specific variants before their family.
     bot("Googlebot-Image", "Googlebot-Image"),
     bot("Googlebot-News", "Googlebot-News"),
@@ -136,12 +105,14 @@ pub(super) const PRODUCTS: &[Product] = &[
     bot("GoogleOther", "GoogleOther"),
     bot("Google-Extended", "Google-Extended"),
     bot("Google Favicon", "Google Favicon"),
+    bot("Google Web Preview", "Google Web Preview"),
+    bot("GoogleImageProxy", "GoogleImageProxy"),
     bot("Google-Read-Aloud", "Google-Read-Aloud"),
     bot("Google-Site-Verification", "Google-Site-Verification"),
     bot("bingbot", "bingbot"),
     bot("BingPreview", "BingPreview"),
     bot("msnbot", "msnbot"),
-    bot("AdIdxBot", "AdIdxBot"),
+    bot("adidxbot", "adidxbot"),
     bot("YandexImages", "YandexImages"),
     bot("YandexMobileBot", "YandexMobileBot"),
     bot("YandexBot", "YandexBot"),
@@ -211,11 +182,11 @@ pub(super) const PRODUCTS: &[Product] = &[
     bot("W3C_Validator", "W3C_Validator"),
     bot("W3C-checklink", "W3C-checklink"),
     bot("Validator.nu", "Validator.nu"),
-    plain_bot("HeadlessChrome", "HeadlessChrome"),
-    plain_bot("PhantomJS", "PhantomJS"),
-    plain_bot("Lighthouse", "Lighthouse"),
-    plain_bot("Chrome-Lighthouse", "Chrome-Lighthouse"),
-    bot("Cloudflare-AlwaysOnline", "Cloudflare-AlwaysOnline"),
+    bot("HeadlessChrome", "HeadlessChrome"),
+    bot("PhantomJS", "PhantomJS"),
+    bot("Lighthouse", "Lighthouse"),
+    bot("Chrome-Lighthouse", "Chrome-Lighthouse"),
+    bot("CloudFlare-AlwaysOnline", "CloudFlare-AlwaysOnline"),
     bot("Scrapy", "Scrapy"),
     bot("Nutch", "Nutch"),
     bot("HTTrack", "HTTrack"),
@@ -223,14 +194,14 @@ pub(super) const PRODUCTS: &[Product] = &[
     bot("coccocbot", "coccocbot"),
     bot("DataForSeoBot", "DataForSeoBot"),
     bot("serpstatbot", "serpstatbot"),
-    bot("BarkRowler", "BarkRowler"),
+    bot("Barkrowler", "Barkrowler"),
     bot("ZoominfoBot", "ZoominfoBot"),
     bot("Mail.RU_Bot", "Mail.RU_Bot"),
     bot("Daum/", "Daum"),
     bot("Yeti", "Yeti"),
     bot("Naver", "Naver"),
     // Tools, HTTP libraries and configuration-management clients.
-    tool("curl/", "curl"),
+    tool("curl", "curl"),
     tool("Wget/", "Wget"),
     tool("python-requests", "python-requests"),
     tool("python-httpx", "python-httpx"),
@@ -239,6 +210,9 @@ pub(super) const PRODUCTS: &[Product] = &[
     tool("PycURL", "PycURL"),
     tool("Go-http-client", "Go-http-client"),
     tool("okhttp", "okhttp"),
+    tool("Google-HTTP-Java-Client", "Google-HTTP-Java-Client"),
+    tool("CFNetwork/", "CFNetwork"),
+    tool("Dalvik/", "Dalvik"),
     tool("Apache-HttpClient", "Apache-HttpClient"),
     tool("Jakarta Commons-HttpClient", "Jakarta Commons-HttpClient"),
     tool("Java/", "Java"),
@@ -252,7 +226,7 @@ pub(super) const PRODUCTS: &[Product] = &[
     tool("HTTPie", "HTTPie"),
     tool("PowerShell", "PowerShell"),
     tool("WinHttp", "WinHttp"),
-    linked_tool("Chef Client", "Chef Client"),
+    tool("Chef Client", "Chef Client"),
     tool("Puppet", "Puppet"),
     tool("Ansible", "Ansible"),
     tool("Homebrew", "Homebrew"),
@@ -276,11 +250,14 @@ static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("the product tokens form a valid automaton")
 });
 
-/// The product named first in `ua`, and the offset just after its token.
+/// The product named first in `ua`, and the offset just after its token. A token ending
+/// in `/` names its product only when a version follows (`Java/1.8`, not `Java/ASVM`).
 pub(super) fn product(ua: &[u8]) -> Option<(&'static Product, usize)> {
-    AUTOMATON
-        .find(ua)
-        .map(|m| (&PRODUCTS[m.pattern().as_usize()], m.end()))
+    AUTOMATON.find_iter(ua).find_map(|m| {
+        let product = &PRODUCTS[m.pattern().as_usize()];
+        let versioned = ua.get(m.end()).is_some_and(u8::is_ascii_digit);
+        (!product.token.ends_with('/') || versioned).then_some((product, m.end()))
+    })
 }
 
 /// Whether `name` is a product name on the list (so a synthetic user agent carrying it

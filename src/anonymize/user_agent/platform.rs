@@ -17,6 +17,7 @@ const SYSTEMS: &[Rule] = &[
     rule("CrOS", "ChromeOS"),
     rule("Mac OS X", "macOS"),
     rule("Macintosh", "macOS"),
+    rule("iOS", "iOS"),
     rule("FreeBSD", "FreeBSD"),
     rule("OpenBSD", "OpenBSD"),
     rule("NetBSD", "NetBSD"),
@@ -39,17 +40,37 @@ const WINDOWS_NT: &[(u16, u16)] = &[
 /// OS major numbers above this are not kept (no released system has them).
 const MAX_OS_MAJOR: u16 = 40;
 
-/// Tokens after which each family writes its version.
+/// Tokens after which each family writes its version; the first one followed by a number
+/// counts.
 const VERSION_TOKENS: &[(&str, &str)] = &[
     ("Windows", "Windows NT "),
     ("Android", "Android "),
+    ("Android", "Android/"),
+    ("Android", "Android"),
     ("iOS", " OS "),
-    ("macOS", "Mac OS X "),
+    ("iOS", "iOS "),
+    ("iOS", "iOS/"),
+    ("iOS", "iOS; "),
+    ("iOS", "CPU "),
+    ("iOS", "CPU iPhone "),
+    ("iOS", " OS  "),
+    ("macOS", "OS X "),
+    ("macOS", "OS X/"),
+    ("macOS", "OS X Version "),
 ];
+
+/// Apple's HTTP library names the kernel (`CFNetwork/978.0.7 Darwin/18.5.0`); the kernel
+/// tells the system and its version.
+const DARWIN: &str = "Darwin/";
+
+/// Markers of a Mac in a `Darwin/` user agent (otherwise it is an iPhone or iPad).
+const MAC_MARKERS: [&str; 3] = ["x86_64", "i386", "Mac"];
 
 struct Finders {
     systems: Vec<memmem::Finder<'static>>,
     versions: Vec<memmem::Finder<'static>>,
+    darwin: memmem::Finder<'static>,
+    mac: [memmem::Finder<'static>; 3],
     mobile: [memmem::Finder<'static>; 4],
     tablet: [memmem::Finder<'static>; 4],
 }
@@ -63,6 +84,8 @@ static FINDERS: LazyLock<Finders> = LazyLock::new(|| Finders {
         .iter()
         .map(|(_, t)| memmem::Finder::new(t.as_bytes()))
         .collect(),
+    darwin: memmem::Finder::new(DARWIN.as_bytes()),
+    mac: MAC_MARKERS.map(|t| memmem::Finder::new(t.as_bytes())),
     mobile: ["Mobile", "iPhone", "iPod", "Opera Mini"].map(|t| memmem::Finder::new(t.as_bytes())),
     tablet: ["iPad", "Tablet", "Kindle", "Silk/"].map(|t| memmem::Finder::new(t.as_bytes())),
 });
@@ -77,29 +100,48 @@ pub(super) struct Platform {
 /// OS family, version and device class of `ua`.
 pub(super) fn platform(ua: &[u8]) -> Platform {
     let finders = &*FINDERS;
-    let Some((rule, _)) = first_match(ua, SYSTEMS, &finders.systems) else {
-        return Platform {
-            os: "Other",
-            version: None,
-            device: device(ua, "Other"),
-        };
+    let darwin = finders
+        .darwin
+        .find(ua)
+        .map(|at| numbers(&ua[at + DARWIN.len()..]).0);
+    let os = match first_match(ua, SYSTEMS, &finders.systems) {
+        Some((rule, _)) => rule.family,
+        None if darwin.is_some() && finders.mac.iter().any(|f| f.find(ua).is_some()) => "macOS",
+        None if darwin.is_some() => "iOS",
+        None => "Other",
     };
     Platform {
-        os: rule.family,
-        version: os_version(ua, rule.family),
-        device: device(ua, rule.family),
+        os,
+        version: os_version(ua, os).or_else(|| darwin_version(os, darwin.flatten()?)),
+        device: device(ua, os),
     }
+}
+
+/// The system version a Darwin kernel major stands for.
+fn darwin_version(os: &str, kernel: u16) -> Option<OsVersion> {
+    let (major, minor) = match (os, kernel) {
+        ("iOS", 10) => (4, None),
+        ("iOS", 11 | 12) => (5, None),
+        ("iOS", 13) => (6, None),
+        ("iOS", 14) => (7, None),
+        ("iOS", 15..=40) => (kernel - 6, None),
+        ("macOS", 5..=19) => (10, Some(kernel - 4)),
+        ("macOS", 20..=40) => (kernel - 9, None),
+        _ => return None,
+    };
+    Some(OsVersion { major, minor })
 }
 
 /// The kept OS version of a user agent of family `os`.
 fn os_version(ua: &[u8], os: &str) -> Option<OsVersion> {
     let finders = &*FINDERS;
-    let at = VERSION_TOKENS
+    let (major, minor) = VERSION_TOKENS
         .iter()
         .zip(&finders.versions)
-        .find(|((family, _), _)| *family == os)
-        .and_then(|((_, token), finder)| finder.find(ua).map(|at| at + token.len()))?;
-    let (major, minor) = numbers(&ua[at..]);
+        .filter(|((family, _), _)| *family == os)
+        .filter_map(|((_, token), finder)| finder.find(ua).map(|at| at + token.len()))
+        .map(|at| numbers(&ua[at..]))
+        .find(|(major, _)| major.is_some())?;
     let major = major.filter(|&m| m <= MAX_OS_MAJOR)?;
     let minor = match os {
         "Windows" => {
