@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Writes a synthetic combined-format access log for throughput benchmarks.
 
-Usage: gen_corpus.py LINES OUTPUT
+Usage: gen_corpus.py LINES OUTPUT [AGENTS_FILE]
+
+With AGENTS_FILE (one user agent a line, most frequent first), user agents are drawn from
+it instead of the built-in list, with the same skew. Environment: IPV6_SHARE (default 0.15)
+is the share of IPv6 clients; IPV6_NETWORKS (default 65536) the number of distinct /48
+networks they come from.
 
 Deterministic (fixed seed). Addresses come from the benchmarking range 198.18.0.0/15 and
 the documentation range 2001:db8::/32 (about 15 % IPv6); user agents repeat with a skewed
 distribution as on real sites; referrers carry paths and query strings; paths carry ids,
 UUIDs, e-mail addresses and tokens, as the privacy model expects to find them.
 """
+import os
 import random
 import sys
 import uuid
@@ -59,13 +65,20 @@ def target(rng):
 
 def main():
     lines, path = int(sys.argv[1]), sys.argv[2]
+    agents = AGENTS
+    if len(sys.argv) > 3:
+        with open(sys.argv[3]) as f:
+            agents = [line.rstrip("\n") for line in f if line.strip()]
+    v6_share = float(os.environ.get("IPV6_SHARE", "0.15"))
+    v6_networks = int(os.environ.get("IPV6_NETWORKS", "65536"))
     rng = random.Random(20261124)
-    weights = [1.0 / (i + 1) for i in range(len(AGENTS))]
+    weights = [1.0 / (i + 1) for i in range(len(agents))]
     t = 0
     with open(path, "w") as out:
         for _ in range(lines):
-            if rng.random() < 0.15:
-                ip = f"2001:db8:{rng.getrandbits(16):x}:{rng.getrandbits(16):x}::{rng.getrandbits(16):x}"
+            if rng.random() < v6_share:
+                ip = (f"2001:db8:{rng.randrange(v6_networks):x}:{rng.getrandbits(16):x}"
+                      f"::{rng.getrandbits(16):x}")
             else:
                 ip = f"198.{18 + rng.getrandbits(1)}.{rng.getrandbits(8)}.{rng.randrange(1, 255)}"
             t += rng.randrange(0, 200)
@@ -74,7 +87,7 @@ def main():
             method = "POST" if rng.random() < 0.08 else "GET"
             out.write(f'{ip} - - [{stamp}] "{method} {target(rng)} HTTP/1.1" '
                       f'{rng.choice(STATUSES)} {rng.randrange(0, 60000)} '
-                      f'"{rng.choice(REFERRERS)}" "{rng.choices(AGENTS, weights)[0]}"\n')
+                      f'"{rng.choice(REFERRERS)}" "{rng.choices(agents, weights)[0]}"\n')
 
 
 if __name__ == "__main__":

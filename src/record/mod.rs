@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 pub use safe_text::{SafeText, TRUNCATION_MARKER};
-pub(crate) use user_agent_class::AgentForm;
+pub(crate) use user_agent_class::{AgentForm, GENERIC_NAME};
 pub use user_agent_class::{AgentKind, Device, OsVersion, OsVersionName, UserAgentClass};
 pub use visitor_id::VisitorId;
 

@@ -24,7 +24,7 @@ pub struct UserAgentClass {
 impl UserAgentClass {
     /// Browser family (`Chrome`, `Firefox`, `Safari`, …); for crawlers, feed readers and
     /// tools their public product name (`Googlebot`, `Feedly`, `curl`) or, when it is not
-    /// on anonlog's list, `Bot`, `Feed reader` or `Tool`; otherwise `Other`.
+    /// on anonlog's list, `Bot`; `Other` for an unknown browser.
     pub fn browser(&self) -> &'static str {
         self.browser
     }
@@ -68,7 +68,7 @@ impl UserAgentClass {
     pub fn agent_name(&self) -> Option<&'static str> {
         match self.kind() {
             AgentKind::Browser => None,
-            _ if GENERIC_NAMES.contains(&self.browser) => None,
+            _ if self.browser == GENERIC_NAME => None,
             _ => Some(self.browser),
         }
     }
@@ -102,8 +102,8 @@ pub(crate) enum AgentForm {
     RobotPage,
 }
 
-/// Names given to automated clients that are not on anonlog's list.
-pub(crate) const GENERIC_NAMES: [&str; 3] = ["Bot", "Feed reader", "Tool"];
+/// The name given to automated clients that are not on anonlog's list.
+pub(crate) const GENERIC_NAME: &str = "Bot";
 
 /// An operating system version as kept: a major and, where it matters, a minor number.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
