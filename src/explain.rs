@@ -366,6 +366,13 @@ mod tests {
             notice("[query]\nallow = [\"page\"]\n[headers]\nallow = [\"Accept-Language\"]");
         assert!(custom.contains("only these URL parameters: page (all others"));
         assert!(custom.contains("these request headers: Accept-Language"));
+
+        assert!(strict.contains("the name and version of your operating system"));
+        let no_os_version = notice("[user_agent]\nos_version = false");
+        assert!(
+            no_os_version.contains("the family of your operating system (without its version)")
+        );
+        assert!(no_os_version.contains("operating system family (no version)"));
     }
 
     #[test]
