@@ -88,10 +88,10 @@ pub fn field_table(policy: &Policy) -> Vec<FieldRow> {
             field: "Browser (user agent)",
             kept: match policy.user_agent.keep {
                 UserAgentKeep::Reduced if policy.user_agent.os_version => {
-                    "browser name and major version, operating system and its version, device class (computer, phone, tablet), crawler/feed reader/tool with its public name if well known".to_owned()
+                    "browser and major version, OS and version, device type, crawler/feed reader/tool and its known name".to_owned()
                 }
                 UserAgentKeep::Reduced => {
-                    "browser name and major version, operating system family (no version), device class (computer, phone, tablet), crawler/feed reader/tool with its public name if well known".to_owned()
+                    "browser and major version, OS family (no version), device type, crawler/feed reader/tool and its known name".to_owned()
                 }
                 UserAgentKeep::None => "not recorded".to_owned(),
             },
@@ -372,7 +372,7 @@ mod tests {
         assert!(
             no_os_version.contains("the family of your operating system (without its version)")
         );
-        assert!(no_os_version.contains("operating system family (no version)"));
+        assert!(no_os_version.contains("OS family (no version)"));
     }
 
     #[test]
