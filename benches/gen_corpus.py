@@ -70,15 +70,15 @@ def main():
         with open(sys.argv[3]) as f:
             agents = [line.rstrip("\n") for line in f if line.strip()]
     v6_share = float(os.environ.get("IPV6_SHARE", "0.15"))
-    v6_networks = int(os.environ.get("IPV6_NETWORKS", "65536"))
+    v6_networks = os.environ.get("IPV6_NETWORKS")
     rng = random.Random(20261124)
     weights = [1.0 / (i + 1) for i in range(len(agents))]
     t = 0
     with open(path, "w") as out:
         for _ in range(lines):
             if rng.random() < v6_share:
-                ip = (f"2001:db8:{rng.randrange(v6_networks):x}:{rng.getrandbits(16):x}"
-                      f"::{rng.getrandbits(16):x}")
+                net = rng.randrange(int(v6_networks)) if v6_networks else rng.getrandbits(16)
+                ip = f"2001:db8:{net:x}:{rng.getrandbits(16):x}::{rng.getrandbits(16):x}"
             else:
                 ip = f"198.{18 + rng.getrandbits(1)}.{rng.getrandbits(8)}.{rng.randrange(1, 255)}"
             t += rng.randrange(0, 200)
