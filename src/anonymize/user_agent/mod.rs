@@ -36,18 +36,12 @@ const fn rule(token: &'static str, family: &'static str) -> Rule {
     Rule { token, family }
 }
 
-/// Generic markers of automated clients (matched ignoring ASCII case).
-const BOT_MARKERS: &[&str] = &[
-    "bot", "crawl", "spider", "slurp", "monitor", "scan", "fetch", "+http", "(http", "; http", "@",
-];
-
 /// Links to a page about the client, as crawlers write them (and as GoAccess looks for
 /// them).
 const ROBOT_PAGE_MARKERS: &[&str] = &["; +http", "; http", " (+http", " (http", ";++http"];
 
 /// Searchers for every rule, built once.
 struct Finders {
-    markers: Vec<memmem::Finder<'static>>,
     robot_page: Vec<memmem::Finder<'static>>,
     mozilla: memmem::Finder<'static>,
     browsers: Vec<memmem::Finder<'static>>,
@@ -56,10 +50,6 @@ struct Finders {
 }
 
 static FINDERS: LazyLock<Finders> = LazyLock::new(|| Finders {
-    markers: BOT_MARKERS
-        .iter()
-        .map(|m| memmem::Finder::new(m.as_bytes()))
-        .collect(),
     robot_page: ROBOT_PAGE_MARKERS
         .iter()
         .map(|m| memmem::Finder::new(m.as_bytes()))
@@ -132,15 +122,12 @@ pub fn classify_user_agent(raw: &[u8]) -> UserAgentClass {
         imitates: (form == AgentForm::Mozilla && browser != "Other")
             .then_some((browser, browser_major)),
     };
-    if let Some((product, end)) = names::product(ua) {
-        return automated(product.name, version_after(ua, end), product.kind);
-    }
-    let mut lower = [0u8; MAX_SCANNED];
-    let lower = &mut lower[..ua.len()];
-    lower.copy_from_slice(ua);
-    lower.make_ascii_lowercase();
-    if finders.markers.iter().any(|m| m.find(lower).is_some()) {
-        return automated(GENERIC_NAME, None, Device::Bot);
+    match names::product(ua) {
+        names::Found::Product(product, end) => {
+            return automated(product.name, version_after(ua, end), product.kind);
+        }
+        names::Found::Marker => return automated(GENERIC_NAME, None, Device::Bot),
+        names::Found::Nothing => {}
     }
     UserAgentClass {
         browser,

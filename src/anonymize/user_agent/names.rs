@@ -241,23 +241,52 @@ pub(super) const PRODUCTS: &[Product] = &[
     tool("PHP/", "PHP"),
 ];
 
-/// One automaton over every token, built once.
+/// Generic markers of automated clients whose name is not on the list (matched ignoring
+/// ASCII case, like the product tokens).
+const BOT_MARKERS: &[&str] = &[
+    "bot", "crawl", "spider", "slurp", "monitor", "scan", "fetch", "+http", "(http", "; http", "@",
+];
+
+/// One automaton over every product token, then every marker, built once.
 static AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::LeftmostFirst)
-        .build(PRODUCTS.iter().map(|p| p.token))
+        .build(
+            PRODUCTS
+                .iter()
+                .map(|p| p.token)
+                .chain(BOT_MARKERS.iter().copied()),
+        )
         .expect("the product tokens form a valid automaton")
 });
 
-/// The product named first in `ua`, and the offset just after its token. A token ending
-/// in `/` names its product only when a version follows (`Java/1.8`, not `Java/ASVM`).
-pub(super) fn product(ua: &[u8]) -> Option<(&'static Product, usize)> {
-    AUTOMATON.find_iter(ua).find_map(|m| {
-        let product = &PRODUCTS[m.pattern().as_usize()];
+/// What the automaton found in a user agent.
+pub(super) enum Found {
+    /// A listed product, and the offset just after its token.
+    Product(&'static Product, usize),
+    /// No listed product, but a generic marker of an automated client.
+    Marker,
+    /// Neither.
+    Nothing,
+}
+
+/// The product named first in `ua`, or whether a generic robot marker occurs. A token
+/// ending in `/` names its product only when a version follows (`Java/1.8`, not
+/// `Java/ASVM`).
+pub(super) fn product(ua: &[u8]) -> Found {
+    let mut found = Found::Nothing;
+    for m in AUTOMATON.find_iter(ua) {
+        let Some(product) = PRODUCTS.get(m.pattern().as_usize()) else {
+            found = Found::Marker;
+            continue;
+        };
         let versioned = ua.get(m.end()).is_some_and(u8::is_ascii_digit);
-        (!product.token.ends_with('/') || versioned).then_some((product, m.end()))
-    })
+        if !product.token.ends_with('/') || versioned {
+            return Found::Product(product, m.end());
+        }
+    }
+    found
 }
 
 /// Whether `name` is a product name on the list (so a synthetic user agent carrying it
