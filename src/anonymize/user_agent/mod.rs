@@ -96,6 +96,8 @@ const BROWSERS: &[Rule] = &[
     rule("Chromium/", "Chromium"),
     rule("Chrome/", "Chrome"),
     rule("Version/", "Safari"),
+    // An unknown WebKit browser that declares Safari compatibility, as analyzers count it.
+    rule("Safari/", "Safari"),
 ];
 
 /// Classifies a raw user agent (uncached).
@@ -156,6 +158,8 @@ fn browser(ua: &[u8]) -> (&'static str, Option<u16>) {
                 ("Other", None)
             }
         }
+        // Its number is the WebKit build, not a Safari version.
+        Some((rule, _)) if rule.token == "Safari/" => (rule.family, None),
         // Opera 10 and later kept `Opera/9.80` and give their version after `Version/`.
         Some((rule, at)) if rule.token == "Opera/" => (
             rule.family,
