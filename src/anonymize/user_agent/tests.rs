@@ -200,6 +200,15 @@ pub(crate) const CASES: &[Case] = &[
         Some("13"),
         Device::Tablet,
     ),
+    // A WebKit browser not on the list that declares Safari: counted as Safari, no version.
+    (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/538.1 (KHTML, like Gecko) Otter/0.9.03 Safari/538.1",
+        "Safari",
+        None,
+        "Linux",
+        None,
+        Device::Desktop,
+    ),
     // Crawlers: one dressed as Firefox announcing a robot page, an image crawler, a
     // smartphone crawler that keeps its platform.
     (
