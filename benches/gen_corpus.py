@@ -8,12 +8,17 @@ statistics per day); without, they follow each other 0-200 ms apart as before. W
 CLIENTS, requests come from that many (address, user agent) pairs, drawn with a skew as
 real visitors come back; without, nearly every request has an address of its own.
 
+Environment: AGENTS_FILE (one user agent a line, most frequent first) replaces the built-in
+user agents, with the same skew; IPV6_SHARE (default 0.15) is the share of IPv6 clients;
+IPV6_NETWORKS (default 65536) the number of distinct /48 networks they come from.
+
 Deterministic (fixed seed). Addresses come from the benchmarking range 198.18.0.0/15 and
 the documentation range 2001:db8::/32 (about 15 % IPv6); user agents repeat with a skewed
 distribution as on real sites; referrers carry paths and query strings; paths carry ids,
 UUIDs, e-mail addresses and tokens, as the privacy model expects to find them.
 """
 import datetime
+import os
 import random
 import sys
 import uuid
@@ -63,9 +68,14 @@ def target(rng):
     return f"/reset?token=sk_live_{rng.getrandbits(128):032x}"
 
 
+V6_SHARE = float(os.environ.get("IPV6_SHARE", "0.15"))
+V6_NETWORKS = os.environ.get("IPV6_NETWORKS")
+
+
 def address(rng):
-    if rng.random() < 0.15:
-        return f"2001:db8:{rng.getrandbits(16):x}:{rng.getrandbits(16):x}::{rng.getrandbits(16):x}"
+    if rng.random() < V6_SHARE:
+        net = rng.randrange(int(V6_NETWORKS)) if V6_NETWORKS else rng.getrandbits(16)
+        return f"2001:db8:{net:x}:{rng.getrandbits(16):x}::{rng.getrandbits(16):x}"
     return f"198.{18 + rng.getrandbits(1)}.{rng.getrandbits(8)}.{rng.randrange(1, 255)}"
 
 
@@ -74,11 +84,15 @@ def main():
     days = int(sys.argv[3]) if len(sys.argv) > 3 else None
     clients = int(sys.argv[4]) if len(sys.argv) > 4 else None
     start = datetime.datetime(2026, 11, 24, tzinfo=datetime.timezone.utc)
+    agents = AGENTS
+    if os.environ.get("AGENTS_FILE"):
+        with open(os.environ["AGENTS_FILE"]) as f:
+            agents = [line.rstrip("\n") for line in f if line.strip()]
     rng = random.Random(20261124)
-    weights = [1.0 / (i + 1) for i in range(len(AGENTS))]
+    weights = [1.0 / (i + 1) for i in range(len(agents))]
     t = 0
     with open(path, "w") as out:
-        pool = [(address(rng), rng.choices(AGENTS, weights)[0]) for _ in range(clients or 0)]
+        pool = [(address(rng), rng.choices(agents, weights)[0]) for _ in range(clients or 0)]
         for n in range(lines):
             if pool:
                 # A few clients come back often, most now and then.
@@ -97,7 +111,7 @@ def main():
             method = "POST" if rng.random() < 0.08 else "GET"
             out.write(f'{ip} - - [{stamp}] "{method} {target(rng)} HTTP/1.1" '
                       f'{rng.choice(STATUSES)} {rng.randrange(0, 60000)} '
-                      f'"{rng.choice(REFERRERS)}" "{agent or rng.choices(AGENTS, weights)[0]}"\n')
+                      f'"{rng.choice(REFERRERS)}" "{agent or rng.choices(agents, weights)[0]}"\n')
 
 
 if __name__ == "__main__":

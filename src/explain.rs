@@ -38,7 +38,7 @@ pub fn paragraphs(policy: &Policy) -> Vec<String> {
          status, its size and how long it took{}.",
         time_phrase(policy.time.precision),
         network_phrase(policy.network.ipv4_prefix, policy.network.ipv6_prefix),
-        browser_phrase(policy.user_agent.keep),
+        browser_phrase(policy.user_agent.keep, policy.user_agent.os_version),
         referrer_phrase(policy.referrer.keep),
         query_phrase(&policy.query.allow),
         headers_phrase(&policy.headers.allow),
@@ -87,8 +87,11 @@ pub fn field_table(policy: &Policy) -> Vec<FieldRow> {
         FieldRow {
             field: "Browser (user agent)",
             kept: match policy.user_agent.keep {
+                UserAgentKeep::Reduced if policy.user_agent.os_version => {
+                    "browser and major version, OS and version, device type, crawler/feed reader/tool and its known name".to_owned()
+                }
                 UserAgentKeep::Reduced => {
-                    "browser name and major version, operating system family, bot flag".to_owned()
+                    "browser and major version, OS family (no version), device type, crawler/feed reader/tool and its known name".to_owned()
                 }
                 UserAgentKeep::None => "not recorded".to_owned(),
             },
@@ -231,12 +234,15 @@ fn network_phrase(v4: u8, v6: u8) -> String {
     format!("{v4_words}{shared} or {v6_words}")
 }
 
-fn browser_phrase(keep: UserAgentKeep) -> &'static str {
-    match keep {
-        UserAgentKeep::Reduced => {
-            "the name and major version of your browser, the family of your operating system, and whether the request came from an automated client"
+fn browser_phrase(keep: UserAgentKeep, os_version: bool) -> &'static str {
+    match (keep, os_version) {
+        (UserAgentKeep::Reduced, true) => {
+            "the name and major version of your browser, the name and version of your operating system (such as Windows 7 or Android 14), whether your device is a computer, phone or tablet, and whether the request came from a crawler, feed reader or tool (with its public product name if it is a well-known one)"
         }
-        UserAgentKeep::None => "nothing about your browser",
+        (UserAgentKeep::Reduced, false) => {
+            "the name and major version of your browser, the family of your operating system (without its version), whether your device is a computer, phone or tablet, and whether the request came from a crawler, feed reader or tool (with its public product name if it is a well-known one)"
+        }
+        (UserAgentKeep::None, _) => "nothing about your browser",
     }
 }
 
@@ -385,6 +391,13 @@ mod tests {
             notice("[query]\nallow = [\"page\"]\n[headers]\nallow = [\"Accept-Language\"]");
         assert!(custom.contains("only these URL parameters: page (all others"));
         assert!(custom.contains("these request headers: Accept-Language"));
+
+        assert!(strict.contains("the name and version of your operating system"));
+        let no_os_version = notice("[user_agent]\nos_version = false");
+        assert!(
+            no_os_version.contains("the family of your operating system (without its version)")
+        );
+        assert!(no_os_version.contains("OS family (no version)"));
     }
 
     #[test]

@@ -137,12 +137,62 @@ fn user_agents_are_reduced() {
         .build();
     let out = json(&raw);
     assert!(
-        out.contains(
-            "\"browser\":\"Chrome\",\"browser_major\":124,\"os\":\"Windows\",\"bot\":false"
-        ),
+        out.contains(concat!(
+            "\"browser\":\"Chrome\",\"browser_major\":124,\"os\":\"Windows\",",
+            "\"os_version\":\"10\",\"device\":\"desktop\",\"bot\":false,",
+            "\"agent_kind\":\"browser\",\"agent_name\":null"
+        )),
         "{out}"
     );
     assert!(!out.contains("6367"));
+}
+
+#[test]
+fn feed_readers_keep_their_listed_name_only() {
+    let raw = RawRecord::builder(t())
+        .user_agent(
+            "Feedly/1.0 (+http://www.feedly.com/fetcher.html; 12 subscribers; feed-id=8421)",
+        )
+        .build();
+    let out = json(&raw);
+    assert!(
+        out.contains(concat!(
+            "\"browser\":\"Feedly\",\"browser_major\":1,\"os\":\"Other\",",
+            "\"os_version\":null,\"device\":\"feed\",\"bot\":true,",
+            "\"agent_kind\":\"feed\",\"agent_name\":\"Feedly\""
+        )),
+        "{out}"
+    );
+    assert!(
+        !out.contains("subscribers") && !out.contains("8421"),
+        "{out}"
+    );
+}
+
+#[test]
+fn os_version_can_be_dropped() {
+    let policy = Policy::from_toml_str("[user_agent]\nos_version = false").expect("valid policy");
+    let raw = RawRecord::builder(t())
+        .user_agent("Mozilla/5.0 (Windows NT 6.1; WOW64; rv:52.0) Gecko/20100101 Firefox/52.0")
+        .build();
+    let anon = Anonymizer::new(policy).expect("valid").apply(&raw);
+    let ua = anon.user_agent().expect("reduced");
+    assert_eq!((ua.os(), ua.os_version()), ("Windows", None));
+    let mut clf = Vec::new();
+    OutputFormat::Combined.encode(&anon, &mut clf);
+    let clf = String::from_utf8(clf).expect("utf-8");
+    assert!(
+        clf.contains("\"Mozilla/5.0 (Windows NT; Win64; x64) Firefox/52.0\""),
+        "{clf}"
+    );
+    let kept = anonymizer().apply(&raw);
+    assert_eq!(
+        kept.user_agent()
+            .and_then(|u| u.os_version_name())
+            .map(|v| v.to_string())
+            .as_deref(),
+        Some("7")
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | [`network`] | client network | address parsing, trusted-proxy resolution ([`TrustedProxies`]), truncation to a prefix |
 //! | [`visitor`] | visitor | daily keyed pseudonyms, day keys that live at most 48 hours |
-//! | [`user_agent`] | user agent | browser family and major version, OS family, bot flag |
+//! | [`user_agent`] | user agent | browser family and major version, OS family and version, device class, kind and listed name of automated clients |
 //! | `path.rs` | path | target split into path and query, identifier segments templated |
 //! | `query.rs` | query | allow-listed parameters only |
 //! | `referrer.rs` | referrer | the origin only |
@@ -254,7 +254,12 @@ impl Anonymizer {
         }
         record.user_agent = match policy.user_agent.keep {
             UserAgentKeep::Reduced if !raw.user_agent.is_empty() && *raw.user_agent != *b"-" => {
-                Some(user_agent::classify_cached(&raw.user_agent))
+                let class = user_agent::classify_cached(&raw.user_agent);
+                Some(if policy.user_agent.os_version {
+                    class
+                } else {
+                    class.without_os_version()
+                })
             }
             _ => None,
         };

@@ -1,9 +1,10 @@
 //! JSON lines. Field names are stable; every field is present, `null` when unknown.
 
+use std::io::Write as _;
 use std::time::Duration;
 
 use super::{push_decimal, push_ip, push_padded, push_visitor, push_year};
-use crate::record::{AnonRecord, SafeText};
+use crate::record::{AnonRecord, Device, SafeText};
 
 /// Appends a JSON string. [`SafeText`] holds no `"` and no control characters; its only
 /// backslashes start `\xHH` escapes, which JSON needs doubled so that decoders see the
@@ -116,12 +117,34 @@ pub(super) fn encode(r: &AnonRecord, out: &mut Vec<u8>) {
     opt_number(out, r.user_agent.and_then(|ua| ua.major()).map(u64::from));
     field(out, "os");
     opt_text(out, r.user_agent.map(|ua| ua.os()));
+    field(out, "os_version");
+    match r.user_agent.and_then(|ua| ua.os_version_name()) {
+        Some(name) => {
+            out.push(b'"');
+            // Writing to a Vec cannot fail.
+            let _ = write!(out, "{name}");
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    field(out, "device");
+    opt_text(
+        out,
+        r.user_agent
+            .map(|ua| ua.device())
+            .filter(|d| *d != Device::Unknown)
+            .map(Device::as_str),
+    );
     field(out, "bot");
     out.extend_from_slice(match r.user_agent.map(|ua| ua.is_bot()) {
         Some(true) => b"true",
         Some(false) => b"false",
         None => b"null",
     });
+    field(out, "agent_kind");
+    opt_text(out, r.user_agent.map(|ua| ua.kind().as_str()));
+    field(out, "agent_name");
+    opt_text(out, r.user_agent.and_then(|ua| ua.agent_name()));
     field(out, "time_to_head_ms");
     opt_millis(out, r.time_to_head);
     field(out, "duration_ms");
@@ -158,7 +181,8 @@ mod tests {
                 "\"method\":\"GET\",\"path\":\"/orders/:num/items\",\"query\":\"page=2\",",
                 "\"protocol\":\"HTTP/1.1\",\"host\":\"shop.example.com\",\"status\":200,\"bytes\":5123,",
                 "\"referrer\":\"https://www.example.org\",\"browser\":\"Firefox\",\"browser_major\":125,",
-                "\"os\":\"Linux\",\"bot\":false,\"time_to_head_ms\":1.500,\"duration_ms\":12.345,",
+                "\"os\":\"Linux\",\"os_version\":null,\"device\":\"desktop\",\"bot\":false,",
+                "\"agent_kind\":\"browser\",\"agent_name\":null,\"time_to_head_ms\":1.500,\"duration_ms\":12.345,",
                 "\"outcome\":\"completed\",\"headers\":{\"accept-language\":\"en-GB\"}}\n"
             )
         );
@@ -173,7 +197,8 @@ mod tests {
                 "{\"time\":\"2026-01-02T03:04:05.006Z\",\"network\":null,\"visitor\":null,",
                 "\"method\":null,\"path\":\"/a\\\\x1B[31m\\\\x22b\\\\x5Cc\\\\x00\\\\x7F\\\\xFF/\\\\x0A\",",
                 "\"query\":null,\"protocol\":null,\"host\":null,\"status\":null,\"bytes\":null,",
-                "\"referrer\":null,\"browser\":null,\"browser_major\":null,\"os\":null,\"bot\":null,",
+                "\"referrer\":null,\"browser\":null,\"browser_major\":null,\"os\":null,",
+                "\"os_version\":null,\"device\":null,\"bot\":null,\"agent_kind\":null,\"agent_name\":null,",
                 "\"time_to_head_ms\":null,\"duration_ms\":null,\"outcome\":null}\n"
             )
         );

@@ -171,19 +171,33 @@ pub struct VisitorPolicy {
 }
 
 /// What is kept of a user agent.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 #[non_exhaustive]
 pub struct UserAgentPolicy {
-    /// `reduced` (default: browser family, major version, OS family, bot flag) or `none`.
+    /// `reduced` (default: browser family and major version, OS family and version, device
+    /// class, kind and listed name of automated clients) or `none`.
     pub keep: UserAgentKeep,
+    /// Whether a reduced user agent keeps the OS version (Windows 7, OS X 10.9, iOS 17,
+    /// Android 14). Default `true`; `false` keeps the OS family only.
+    pub os_version: bool,
+}
+
+impl Default for UserAgentPolicy {
+    fn default() -> Self {
+        Self {
+            keep: UserAgentKeep::default(),
+            os_version: true,
+        }
+    }
 }
 
 /// What is kept of a user agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum UserAgentKeep {
-    /// Browser family and major version, OS family, bot flag.
+    /// Browser family and major version, OS family and version, device class, kind and
+    /// listed name of automated clients.
     #[default]
     Reduced,
     /// Nothing.

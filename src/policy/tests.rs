@@ -21,6 +21,7 @@ fn strict_defaults_match_the_privacy_model() {
     assert_eq!((p.network.ipv4_prefix, p.network.ipv6_prefix), (16, 32));
     assert!(p.visitor.enabled && p.visitor.secret_file.is_none());
     assert_eq!(p.user_agent.keep, UserAgentKeep::Reduced);
+    assert!(p.user_agent.os_version);
     assert_eq!(p.referrer.keep, ReferrerKeep::Origin);
     assert!(p.headers.allow.is_empty());
     assert!(p.query.allow.iter().any(|k| k == "utm_source"));

@@ -20,7 +20,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 pub use safe_text::{SafeText, TRUNCATION_MARKER};
-pub use user_agent_class::UserAgentClass;
+pub(crate) use user_agent_class::{AgentForm, GENERIC_NAME};
+pub use user_agent_class::{AgentKind, Device, OsVersion, OsVersionName, UserAgentClass};
 pub use visitor_id::VisitorId;
 
 use crate::time::Timestamp;

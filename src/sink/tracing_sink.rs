@@ -30,7 +30,11 @@ impl Destination for TracingSink {
                 referrer = text(r.referrer()),
                 browser = r.user_agent().map(|u| u.browser()),
                 os = r.user_agent().map(|u| u.os()),
+                os_version = r.user_agent().and_then(|u| u.os_version_name()).map(|v| v.to_string()),
+                device = r.user_agent().map(|u| u.device().as_str()),
                 bot = r.user_agent().map(|u| u.is_bot()),
+                agent_kind = r.user_agent().map(|u| u.kind().as_str()),
+                agent_name = r.user_agent().and_then(|u| u.agent_name()),
                 duration_us = r.duration().map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX)),
                 outcome = r.outcome().map(|o| o.as_str()),
                 "access"
