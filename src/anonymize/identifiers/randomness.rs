@@ -135,7 +135,7 @@ fn is_odd_pair(a: u8, b: u8) -> bool {
         b"rn", b"rp", b"rr", b"rs", b"rt", b"rv", b"rz", b"sc", b"sh", b"sk", b"sl", b"sm", b"sn",
         b"sp", b"ss", b"st", b"sw", b"sz", b"tc", b"th", b"tl", b"tr", b"ts", b"tt", b"tw", b"tz",
         b"wh", b"wl", b"wn", b"wr", b"ws", b"xt", b"zz", b"nh", b"lh", b"sq", b"xp", b"xc", b"gm",
-        b"pf", b"rh", b"dw", b"fs", b"ms", b"ks", b"cs", b"ws", b"ls", b"ns", b"rs", b"ts",
+        b"pf", b"rh", b"dw", b"fs", b"cs",
     ];
     a.is_ascii_lowercase()
         && b.is_ascii_lowercase()
