@@ -99,7 +99,7 @@ impl fmt::Display for Report {
         writeln!(f)?;
         writeln!(
             f,
-            "re-identification risk (k = {}): {} of {} records ({:.1} %) in a group of fewer than {} records sharing day, network, browser and OS",
+            "re-identification risk (k = {}): {} of {} records ({:.1} %) in a group of fewer than {} records sharing day, network and reduced user agent",
             r.k,
             r.records_in_small_groups,
             r.records,

@@ -1,5 +1,6 @@
 //! Re-identification risk: how many records share their quasi-identifiers (day, network,
-//! browser and OS family) with fewer than `k` others, and how many visitor pseudonyms are
+//! and everything a reduced user agent keeps: browser family and major, OS family and
+//! version, device class) with fewer than `k` others, and how many visitor pseudonyms are
 //! alone in their network on their day.
 
 use std::collections::{HashMap, HashSet};

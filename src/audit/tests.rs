@@ -201,3 +201,28 @@ fn batches_can_be_scanned_on_any_thread() {
     shared::<Auditor>();
     sent::<Partial>();
 }
+
+#[test]
+fn risk_is_the_same_from_clf_and_json_output() {
+    use crate::{Anonymizer, OutputFormat, Policy};
+    let anonymizer = Anonymizer::new(Policy::strict()).expect("valid");
+    let parser = crate::parse::LineParser::new(
+        InputFormat::Combined,
+        &Policy::strict(),
+        crate::anonymize::TrustedProxies::default(),
+    );
+    let mut outputs = [Vec::new(), Vec::new()];
+    for (n, (raw, ..)) in CASES.iter().enumerate() {
+        let line = format!(
+            "198.51.{}.7 - - [24/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"{raw}\"",
+            n % 3
+        );
+        let record = anonymizer.apply(&parser.parse(line.as_bytes()).expect("parses"));
+        OutputFormat::Combined.encode(&record, &mut outputs[0]);
+        OutputFormat::Json.encode(&record, &mut outputs[1]);
+    }
+    let auditor = Auditor::new(None, 2, None);
+    let [clf, json] = outputs.map(|out| auditor.finish([auditor.scan(&out, 1)]).risk);
+    assert!(clf.records > 0 && clf.records_in_small_groups < clf.records);
+    assert_eq!(clf, json);
+}
