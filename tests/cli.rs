@@ -515,3 +515,27 @@ fn routes_suggests_templates_that_anonymize_then_applies() {
     assert!(paths.contains(&"GET /about HTTP/1.1"));
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
+
+#[test]
+fn check_refuses_a_group_size_of_zero_and_serve_names_a_busy_address() {
+    let out = run_anonlog(&["check", "--k", "0"], b"");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let busy = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let addr = format!("udp://{}", busy.local_addr().expect("address"));
+    let dir = std::env::temp_dir().join(format!("anonlog-cli-busy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let log = dir.join("out.log");
+    let out = run_anonlog(
+        &[
+            "serve",
+            "--syslog",
+            &addr,
+            "-o",
+            log.to_str().expect("UTF-8"),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains(&addr), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}

@@ -172,8 +172,8 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) policy: Option<PathBuf>,
 
-    /// Group size below which records count as at risk of re-identification.
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    /// Group size below which records count as at risk of re-identification (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) k: u64,
 
     /// Fail (exit 1) when more than PERCENT of the records are at risk.

@@ -418,7 +418,7 @@ impl Policy {
             Some(toml::Value::String(name)) => {
                 let (_, base) = PRESETS
                     .iter()
-                    .find(|(n, _)| *n == name)
+                    .find(|(n, _)| n.eq_ignore_ascii_case(&name))
                     .ok_or(PolicyError::UnknownPreset { name })?;
                 let mut merged: toml::Table =
                     toml::from_str(base).map_err(|e| toml_error(&e, base))?;

@@ -42,6 +42,8 @@ fn presets_are_valid_and_overridable() {
         Policy::preset("lax"),
         Err(PolicyError::UnknownPreset { .. })
     ));
+    // Preset names are names, not case-sensitive keys (`--preset Strict`).
+    assert_eq!(Policy::preset("Strict").expect("valid"), Policy::strict());
 }
 
 #[test]

@@ -30,14 +30,19 @@ pub enum Listen {
 impl FromStr for Listen {
     type Err = String;
 
-    /// `udp://127.0.0.1:5514` or `tcp://[::1]:5514`.
+    /// `udp://127.0.0.1:5514`, `tcp://[::1]:5514` or `udp://localhost:5514` (a name is
+    /// resolved once, to its first address).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (scheme, addr) = s
             .split_once("://")
             .ok_or_else(|| format!("{s:?}: expected udp://ADDR:PORT or tcp://ADDR:PORT"))?;
-        let addr: SocketAddr = addr
-            .parse()
-            .map_err(|e| format!("{s:?}: invalid address: {e}"))?;
+        let addr: SocketAddr = match addr.parse() {
+            Ok(addr) => addr,
+            Err(e) => std::net::ToSocketAddrs::to_socket_addrs(addr)
+                .ok()
+                .and_then(|mut all| all.next())
+                .ok_or_else(|| format!("{s:?}: invalid address: {e}"))?,
+        };
         match scheme {
             "udp" => Ok(Self::Udp(addr)),
             "tcp" => Ok(Self::Tcp(addr)),
@@ -140,6 +145,15 @@ fn is_tag(word: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listen_addresses_may_name_a_host() {
+        let udp: Listen = "udp://localhost:5514".parse().expect("resolves");
+        assert!(matches!(udp, Listen::Udp(a) if a.ip().is_loopback() && a.port() == 5514));
+        assert!("tcp://[::1]:1".parse::<Listen>().is_ok());
+        assert!("tcp://localhost".parse::<Listen>().is_err());
+        assert!("ftp://127.0.0.1:1".parse::<Listen>().is_err());
+    }
 
     const LINE: &str =
         r#"192.0.2.1 - - [24/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "curl/8.5.0""#;

@@ -51,14 +51,14 @@ pub fn listen(addresses: &[Listen], limits: Limits) -> io::Result<Receiver> {
         let queue = queue.clone();
         match *address {
             Listen::Udp(addr) => {
-                let socket = UdpSocket::bind(addr)?;
+                let socket = UdpSocket::bind(addr).map_err(|e| bind_error(&e, "udp", addr))?;
                 bound.push(socket.local_addr()?);
                 thread::Builder::new()
                     .name("anonlog-udp".to_owned())
                     .spawn(move || receive_udp(&socket, &queue))?;
             }
             Listen::Tcp(addr) => {
-                let listener = TcpListener::bind(addr)?;
+                let listener = TcpListener::bind(addr).map_err(|e| bind_error(&e, "tcp", addr))?;
                 bound.push(listener.local_addr()?);
                 thread::Builder::new()
                     .name("anonlog-tcp".to_owned())
@@ -227,4 +227,9 @@ impl Backoff {
     fn reset(&mut self) {
         *self = Self::default();
     }
+}
+
+/// A bind error that names the address, which the system's message does not.
+fn bind_error(e: &std::io::Error, scheme: &str, addr: std::net::SocketAddr) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("{scheme}://{addr}: {e}"))
 }
