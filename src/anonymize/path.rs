@@ -1,5 +1,6 @@
 //! The request path: targets split into path and query, paths templated.
 
+use super::host::{kept_host_name, push_host_name};
 use super::identifiers::{Placeholder, classify};
 use crate::policy::RouteTemplate;
 use crate::record::{SafeText, TRUNCATION_MARKER};
@@ -64,7 +65,7 @@ pub(crate) fn template_path(path: &[u8], cap: usize, out: &mut SafeText) {
         return;
     }
     if path[0] != b'/' {
-        out.push_trusted(INVALID_TARGET);
+        authority(path, out);
         return;
     }
     let mut segments = path[1..].split(|&b| b == b'/').peekable();
@@ -103,6 +104,31 @@ pub(crate) fn template_path(path: &[u8], cap: usize, out: &mut SafeText) {
         if cut {
             return;
         }
+    }
+}
+
+/// An authority-form target (`CONNECT www.example.com:443`): the host as the host rule
+/// keeps it (`:ip` for an address) and the port; anything else is [`INVALID_TARGET`].
+fn authority(target: &[u8], out: &mut SafeText) {
+    let port = memchr::memrchr(b':', target)
+        .map(|i| (&target[..i], &target[i + 1..]))
+        .filter(|(_, port)| (1..=5).contains(&port.len()) && port.iter().all(u8::is_ascii_digit));
+    let Some((host, port)) = port else {
+        out.push_trusted(INVALID_TARGET);
+        return;
+    };
+    let bracketed = host.strip_prefix(b"[").and_then(|h| h.strip_suffix(b"]"));
+    if crate::anonymize::network::parse_client_ip(bracketed.unwrap_or(host)).is_some() {
+        out.push_trusted(Placeholder::Ip.as_str());
+    } else if let Some(kept) = kept_host_name(host) {
+        push_host_name(kept, out);
+    } else {
+        out.push_trusted(INVALID_TARGET);
+        return;
+    }
+    out.push_trusted(":");
+    for &b in port {
+        out.push_trusted_byte(b);
     }
 }
 
@@ -291,6 +317,27 @@ mod tests {
             (&b"/p"[..], Some(&b"q"[..]))
         );
         assert_eq!(split_target(b"HTTPS://example.com"), (&b""[..], None));
+    }
+}
+
+#[cfg(test)]
+mod authority_form {
+    use super::*;
+
+    #[test]
+    fn connect_targets_keep_the_host_as_the_host_rule_does() {
+        let t = |s: &str| {
+            let mut out = SafeText::default();
+            template_path(s.as_bytes(), 4096, &mut out);
+            out.as_str().to_owned()
+        };
+        assert_eq!(t("www.example.com:443"), "www.example.com:443");
+        assert_eq!(t("acct-90210.example.net:8443"), "example.net:8443");
+        assert_eq!(t("198.51.100.7:443"), ":ip:443");
+        assert_eq!(t("[2001:db8::1]:443"), ":ip:443");
+        assert_eq!(t("www.example.com"), INVALID_TARGET);
+        assert_eq!(t("carol@example.com:443"), INVALID_TARGET);
+        assert_eq!(t("u48213.example:80"), INVALID_TARGET);
     }
 }
 
