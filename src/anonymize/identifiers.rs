@@ -170,7 +170,7 @@ thread_local! {
 /// One pass over the value learns which characters it has; each rule runs only on values
 /// that have what it needs (an address needs digits or hex, an e-mail address `@`, `=` or a
 /// spelled-out `at`).
-pub(crate) fn judge(v: &str) -> Option<Placeholder> {
+fn judge(v: &str) -> Option<Placeholder> {
     let b = v.as_bytes();
     if b.is_empty() {
         return None;
@@ -255,7 +255,6 @@ impl Shape {
     fn may_be_email(&self, b: &[u8]) -> bool {
         self.at_or_equals
             || (self.separators && b.windows(2).any(|w| w.eq_ignore_ascii_case(b"at")))
-            || !b.is_ascii()
     }
 }
 
